@@ -1,0 +1,137 @@
+"""The contract every portal client fulfils, and the registry of portals."""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import date, tzinfo
+from typing import Any, ClassVar, Self
+
+import aiohttp
+
+from .errors import AuthenticationError, NotSupported
+from .models import Account, Capability, DateWindow, Lesson, Student, StudentData
+from .util import DEFAULT_TIMEOUT
+
+
+class SessionExpired(AuthenticationError):
+    """The portal forgot our session; a fresh login may fix it."""
+
+
+class PortalClient(ABC):
+    """One portal login, spoken over an injected aiohttp session."""
+
+    portal: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]]
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        tz: tzinfo,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Keep the shared session, the school's time zone and the timeout."""
+        self._session = session
+        self._tz = tz
+        self._timeout = timeout
+        self._login_lock = asyncio.Lock()
+        # Bumped by every successful login, so that calls which failed on the
+        # same dead session share one re-login instead of each doing their own.
+        self._generation = 0
+        self.account: Account | None = None
+
+    @classmethod
+    @abstractmethod
+    def from_config(
+        cls, session: aiohttp.ClientSession, config: Mapping[str, Any], tz: tzinfo
+    ) -> Self:
+        """Build a client from stored settings (a config entry's data)."""
+
+    @property
+    def can_relogin(self) -> bool:
+        """Whether the client holds what a fresh login needs."""
+        return True
+
+    @property
+    def session_state(self) -> Mapping[str, str]:
+        """Session values worth persisting (e.g. a renewed token)."""
+        return {}
+
+    async def login(self) -> Account:
+        """Log in and return the account with its pupils."""
+        account = await self._login()
+        self._generation += 1
+        self.account = account
+        return account
+
+    @abstractmethod
+    async def _login(self) -> Account:
+        """The portal's own login."""
+
+    @abstractmethod
+    async def fetch(self, student: Student, window: DateWindow) -> StudentData:
+        """One refresh of one pupil."""
+
+    async def refresh(
+        self, students: Iterable[Student], window: DateWindow
+    ) -> dict[str, StudentData]:
+        """One refresh of several pupils, keyed by pupil id.
+
+        Portals with account-wide data (one inbox for a parent) override this
+        to read that data once.
+        """
+        return {student.id: await self.fetch(student, window) for student in students}
+
+    @abstractmethod
+    async def lessons(self, student: Student, start: date, end: date) -> list[Lesson]:
+        """Lessons of any range of days (start inclusive, end exclusive)."""
+
+    async def set_homework_done(self, student: Student, uid: str, done: bool) -> None:
+        """Write a homework's done state back to the portal."""
+        raise NotSupported(f"{self.portal} cannot store homework status")
+
+    async def close(self) -> None:
+        """Forget the session (the aiohttp session belongs to the caller)."""
+        self.account = None
+
+    async def _with_relogin[T](self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run a call; when the session expired, log in again once and retry."""
+        generation = self._generation
+        try:
+            return await call()
+        except SessionExpired:
+            if not self.can_relogin:
+                raise
+        async with self._login_lock:
+            if generation == self._generation:
+                await self.login()
+        return await call()
+
+
+type ClientFactory = Callable[
+    [aiohttp.ClientSession, Mapping[str, Any], tzinfo], PortalClient
+]
+
+PORTALS: dict[str, type[PortalClient]] = {}
+
+
+def register[C: type[PortalClient]](cls: C) -> C:
+    """Class decorator: make a client known under its portal key."""
+    PORTALS[cls.portal] = cls
+    return cls
+
+
+def create_client(
+    portal: str,
+    session: aiohttp.ClientSession,
+    config: Mapping[str, Any],
+    tz: tzinfo,
+) -> PortalClient:
+    """Build the client of a portal from stored settings."""
+    try:
+        cls = PORTALS[portal]
+    except KeyError as err:
+        raise NotSupported(f"Unknown portal {portal!r}") from err
+    return cls.from_config(session, config, tz)

@@ -1,0 +1,208 @@
+"""The normalized, immutable data model shared by every portal.
+
+Every datetime is timezone-aware. Portal ids are kept as opaque strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class AccountKind(StrEnum):
+    """Who logged in."""
+
+    STUDENT = "student"
+    PARENT = "parent"
+
+
+class Capability(StrEnum):
+    """What a portal client can deliver."""
+
+    TIMETABLE = "timetable"
+    HOMEWORK = "homework"
+    HOMEWORK_DONE = "homework_done"
+    MESSAGES = "messages"
+    DISCIPLINE = "discipline"
+    GRADES = "grades"
+    EXAMS = "exams"
+    NOTIFICATIONS = "notifications"
+    MENUS = "menus"
+    PUSH = "push"
+
+
+class LessonStatus(StrEnum):
+    """What happens to a lesson."""
+
+    NORMAL = "normal"
+    CANCELLED = "cancelled"
+    CHANGED = "changed"
+    EXAM = "exam"
+    EVENT = "event"
+
+
+class DisciplineKind(StrEnum):
+    """The kinds of discipline events portals report."""
+
+    ABSENCE = "absence"
+    LATE = "late"
+    PUNISHMENT = "punishment"
+    REMARK = "remark"
+    PRAISE = "praise"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Student:
+    """One pupil the account can see."""
+
+    id: str
+    first_name: str
+    last_name: str
+    class_name: str | None = None
+    school: str | None = None
+    # Opaque, portal-specific values a client needs to address this pupil
+    # (for Webtop: the encrypted id, class code and number). Never shown.
+    context: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def name(self) -> str:
+        """First and last name."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A portal login and the pupils it covers."""
+
+    id: str
+    kind: AccountKind
+    students: tuple[Student, ...]
+    school: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    """One timetable entry."""
+
+    uid: str
+    start: datetime
+    end: datetime
+    subject: str
+    teachers: tuple[str, ...] = ()
+    rooms: tuple[str, ...] = ()
+    status: LessonStatus = LessonStatus.NORMAL
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Homework:
+    """One homework item."""
+
+    uid: str
+    subject: str
+    due: date | datetime
+    description: str
+    given: date | None = None
+    teacher: str | None = None
+    attachments: tuple[str, ...] = ()
+    done: bool | None = None
+
+    @property
+    def due_date(self) -> date:
+        """The day the homework is due."""
+        return self.due.date() if isinstance(self.due, datetime) else self.due
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message in the inbox."""
+
+    uid: str
+    subject: str
+    sender: str
+    received: datetime
+    read: bool
+    preview: str = ""
+    has_attachments: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DisciplineEvent:
+    """An absence, a late arrival, a punishment, a remark or praise."""
+
+    uid: str
+    kind: DisciplineKind
+    when: datetime
+    subject: str | None = None
+    description: str = ""
+    teacher: str | None = None
+    justified: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """One mark."""
+
+    uid: str
+    subject: str
+    value: str
+    when: date
+    out_of: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Exam:
+    """An announced test."""
+
+    uid: str
+    subject: str
+    start: datetime
+    end: datetime
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    """A school holiday, inclusive of both days."""
+
+    uid: str
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A short notice from the school."""
+
+    uid: str
+    when: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DateWindow:
+    """Days a refresh covers: start inclusive, end exclusive."""
+
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class StudentData:
+    """Everything one refresh knows about one pupil."""
+
+    student: Student
+    lessons: tuple[Lesson, ...] = ()
+    homework: tuple[Homework, ...] = ()
+    messages: tuple[Message, ...] = ()
+    unread_messages: int | None = None
+    discipline: tuple[DisciplineEvent, ...] = ()
+    grades: tuple[Grade, ...] = ()
+    exams: tuple[Exam, ...] = ()
+    holidays: tuple[Holiday, ...] = ()
+    notifications: tuple[Notification, ...] = ()

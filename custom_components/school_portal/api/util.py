@@ -1,0 +1,194 @@
+"""Helpers every portal client shares: HTTP, text, time and ids."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from html.parser import HTMLParser
+from typing import Any
+
+import aiohttp
+
+from .errors import ConnectionFailed, PortalUnavailable, RateLimited
+
+DEFAULT_TIMEOUT = 20.0
+
+
+# --- HTTP ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """What we keep of an HTTP answer."""
+
+    status: int
+    text: str
+    headers: Mapping[str, str]
+
+
+async def http_request(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    json: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    """Send one request; translate transport failures into our errors.
+
+    Status codes that mean the same on every portal (429, 5xx) are handled
+    here; everything else is left to the portal's own wire layer.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            async with session.request(
+                method, url, json=json, headers=dict(headers or {})
+            ) as resp:
+                text = await resp.text(errors="replace")
+                response = HttpResponse(resp.status, text, dict(resp.headers))
+    except TimeoutError as err:
+        raise ConnectionFailed("The portal did not answer in time") from err
+    except aiohttp.ClientError as err:
+        raise ConnectionFailed(
+            f"Cannot reach the portal: {type(err).__name__}"
+        ) from err
+    if response.status == 429:
+        raise RateLimited(_retry_after(response.headers))
+    if response.status >= 500:
+        raise PortalUnavailable(f"The portal answered HTTP {response.status}")
+    return response
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+# --- Text ---------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol"}
+)
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of an HTML fragment, one line per block."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+
+
+def html_to_text(value: str | None) -> str:
+    """Turn an HTML fragment (or plain text) into tidy plain text."""
+    if not value:
+        return ""
+    if "<" not in value and "&" not in value:
+        raw = value
+    else:
+        parser = _TextExtractor()
+        parser.feed(value)
+        parser.close()
+        raw = html.unescape("".join(parser.parts))
+    lines = (_SPACES.sub(" ", line).strip() for line in raw.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def base64_html_to_text(value: str | None) -> str:
+    """Decode base64-encoded HTML (as some portals send it) into plain text."""
+    if not value:
+        return ""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return html_to_text(value)
+    return html_to_text(decoded)
+
+
+def preview(text: str, limit: int = 120) -> str:
+    """A short single-line preview of a text."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+# --- Time ---------------------------------------------------------------------
+
+
+def portal_datetime(value: str | None, tz: tzinfo) -> datetime | None:
+    """Read a portal's date-time; naive values are in the school's time zone."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def portal_date(value: str | None) -> date | None:
+    """Read the date part of a portal's date or date-time string."""
+    if not value or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def at(day: date, clock: time, tz: tzinfo) -> datetime:
+    """A wall-clock time on a school day, in the school's time zone."""
+    return datetime.combine(day, clock, tzinfo=tz)
+
+
+def parse_clock(value: str | None) -> time | None:
+    """Read "HH:MM" (or "HH:MM:SS")."""
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+# --- Ids ----------------------------------------------------------------------
+
+
+def stable_id(*parts: object) -> str:
+    """A short id derived from content, for items the portal gives no id."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode())
+    return digest.hexdigest()[:16]

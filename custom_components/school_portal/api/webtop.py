@@ -1,0 +1,831 @@
+"""Webtop (SmartSchool, Israel).
+
+The wire format, and which parts of it are known or assumed, is described in
+docs/webtop-wire.md. Every call is a JSON POST; the only credential is the
+`webToken` cookie, which we send as a header ourselves so that Home Assistant's
+shared session never stores it.
+"""
+
+from __future__ import annotations
+
+import json
+import time as monotonic_time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, ClassVar, Self
+from urllib.parse import unquote, urlsplit
+
+import aiohttp
+
+from .client import PortalClient, SessionExpired, register
+from .errors import AuthenticationError, ConfigurationError, ProtocolError
+from .models import (
+    Account,
+    AccountKind,
+    Capability,
+    DateWindow,
+    DisciplineEvent,
+    DisciplineKind,
+    Homework,
+    Lesson,
+    LessonStatus,
+    Message,
+    Notification,
+    Student,
+    StudentData,
+)
+from .util import (
+    DEFAULT_TIMEOUT,
+    at,
+    html_to_text,
+    http_request,
+    parse_clock,
+    portal_date,
+    portal_datetime,
+    preview,
+    stable_id,
+)
+
+DEFAULT_SERVER = "https://webtopserver.smartschool.co.il"
+# The opaque `Data` login field: the value the web app and pywebtop send.
+DEFAULT_LOGIN_DATA = "+Aabe7FAdVluG6Lu+0ibrA=="
+
+MODULE_SCHEDULE = 10
+MODULE_LESSONS_AND_HOMEWORK = 11
+INBOX_PAGE_SIZE = 20
+# A parent with hundreds of unread messages should not cost hundreds of calls.
+MAX_INBOX_PAGES = 10
+
+# Past weeks rarely change: re-read them at most this often during refreshes.
+PAST_WEEK_TTL = 6 * 3600.0
+# Any week read for the calendar is reused for this long.
+CALENDAR_WEEK_TTL = 30 * 60.0
+
+# The usual Israeli bell schedule, used when the server gives no lesson times.
+BELL_SCHEDULE: Mapping[int, tuple[time, time]] = {
+    0: (time(7, 15), time(8, 0)),
+    1: (time(8, 0), time(8, 45)),
+    2: (time(8, 50), time(9, 35)),
+    3: (time(9, 45), time(10, 30)),
+    4: (time(10, 35), time(11, 20)),
+    5: (time(11, 40), time(12, 25)),
+    6: (time(12, 30), time(13, 15)),
+    7: (time(13, 20), time(14, 5)),
+    8: (time(14, 10), time(14, 55)),
+    9: (time(15, 0), time(15, 45)),
+    10: (time(15, 50), time(16, 35)),
+}
+
+# Teachers often type "none" instead of leaving the homework field empty.
+NO_HOMEWORK = frozenset({"אין", "אין שיעורי בית", "-", "—", "לא", "none"})
+
+# Discipline event types are free Hebrew text: map them by keyword, first match.
+DISCIPLINE_KEYWORDS: Sequence[tuple[DisciplineKind, tuple[str, ...]]] = (
+    (DisciplineKind.LATE, ("איחור",)),
+    (DisciplineKind.ABSENCE, ("היעדרות", "חיסור", "העדרות")),
+    (DisciplineKind.PUNISHMENT, ("עונש", "השעיה", "ריתוק")),
+    (DisciplineKind.PRAISE, ("חיזוק", "שבח", "מילה טובה", "הצטיינות")),
+    (
+        DisciplineKind.REMARK,
+        ("הערה", "הפרעה", "ללא ציוד", "ללא שיעורי בית", "אי הכנת", "התנהגות"),
+    ),
+)
+
+
+# --- The wire -------------------------------------------------------------------
+
+
+def normalize_server(server: str | None) -> str:
+    """Accept a host or URL and return the API base URL without trailing slash."""
+    value = (server or "").strip() or DEFAULT_SERVER
+    if "://" not in value:
+        value = f"https://{value}"
+    parts = urlsplit(value)
+    value = value.rstrip("/")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("Not a usable Webtop server address")
+    return value
+
+
+def clean_token(raw: str) -> str:
+    """A webToken as pasted from a browser: maybe URL-encoded or with its name."""
+    value = raw.strip()
+    if value.lower().startswith("webtoken="):
+        value = value.split("=", 1)[1]
+    return unquote(value).strip()
+
+
+def _envelope_data(text: str) -> tuple[bool, Any, str | None]:
+    """Split Webtop's envelope into (status, data, error description)."""
+    try:
+        body = json.loads(text)
+    except ValueError as err:
+        raise ProtocolError("Webtop answered with something that is not JSON") from err
+    if not isinstance(body, dict) or "status" not in body:
+        raise ProtocolError("Webtop's answer has no status envelope")
+    error = body.get("errorDescription")
+    return (
+        body["status"] is True,
+        body.get("data"),
+        error if isinstance(error, str) else None,
+    )
+
+
+def _as_list(value: Any, key: str) -> list[dict[str, Any]]:
+    """Webtop sends some lists bare and others inside an object: take both."""
+    if isinstance(value, dict):
+        value = value.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ProtocolError(f"Expected a list of {key}")
+    return [row for row in value if isinstance(row, dict)]
+
+
+def _text(row: Mapping[str, Any], *keys: str) -> str:
+    """The first non-empty text among several spellings of a key."""
+    for key in keys:
+        value = row.get(key)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+# --- Parsing ------------------------------------------------------------------
+
+
+def _study_year(today: date) -> int:
+    """Webtop names a school year by the calendar year in which it ends."""
+    return today.year + 1 if today.month >= 8 else today.year
+
+
+def week_start(day: date) -> date:
+    """The Sunday that starts a Webtop week."""
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def parse_pupil(row: Mapping[str, Any], fallback_school: str | None) -> Student:
+    """One pupil of InitDashboard."""
+    encrypted_id = _text(row, "id", "studentId", "StudentId")
+    first = _text(row, "firstName", "FirstName", "privateName")
+    last = _text(row, "lastName", "LastName", "familyName")
+    if not encrypted_id or not (first or last):
+        raise ProtocolError("A pupil without id or name")
+    class_code = _text(row, "classCode", "ClassCode")
+    class_num = _text(row, "classNum", "classNumber", "ClassNumber")
+    class_name = f"{class_code}-{class_num}" if class_code and class_num else class_code
+    context = {
+        "encrypted_id": encrypted_id,
+        "class_code": class_code,
+        "class_num": class_num,
+        "study_year": _text(row, "studyYear"),
+    }
+    return Student(
+        # The encrypted id may be per session (nobody has shown otherwise), so
+        # the id we keep is derived from what stays: the pupil's name.
+        id=stable_id("webtop", first, last),
+        first_name=first,
+        last_name=last,
+        class_name=class_name or None,
+        school=_text(row, "schoolName", "school_name") or fallback_school,
+        context=context,
+    )
+
+
+def parse_week(
+    student: Student, days: list[dict[str, Any]], tz: tzinfo
+) -> tuple[list[Lesson], list[tuple[Lesson, str]]]:
+    """Lessons of a week, and the homework text set in each lesson."""
+    lessons: list[Lesson] = []
+    set_in: list[tuple[Lesson, str]] = []
+    for day_row in days:
+        day = portal_date(_text(day_row, "date"))
+        if day is None:
+            raise ProtocolError("A timetable day without date")
+        for hour_row in day_row.get("hoursData") or ():
+            if not isinstance(hour_row, dict):
+                continue
+            hour = _int(hour_row.get("hour"))
+            start, end = _hour_times(hour_row, hour)
+            for index, entry in enumerate(hour_row.get("scheduale") or ()):
+                if not isinstance(entry, dict):
+                    continue
+                lesson = _parse_lesson(student, day, hour, index, entry, start, end, tz)
+                lessons.append(lesson)
+                homework = html_to_text(_text(entry, "homeWork", "homework"))
+                if homework and homework.strip().casefold() not in NO_HOMEWORK:
+                    set_in.append((lesson, homework))
+    return lessons, set_in
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _hour_times(row: Mapping[str, Any], hour: int | None) -> tuple[time, time]:
+    start = parse_clock(_text(row, "startTime", "start"))
+    end = parse_clock(_text(row, "endTime", "end"))
+    if start and end:
+        return start, end
+    if hour is not None and hour in BELL_SCHEDULE:
+        return BELL_SCHEDULE[hour]
+    raise ProtocolError("A lesson with neither times nor a known hour")
+
+
+def _parse_lesson(
+    student: Student,
+    day: date,
+    hour: int | None,
+    index: int,
+    entry: Mapping[str, Any],
+    start: time,
+    end: time,
+    tz: tzinfo,
+) -> Lesson:
+    teacher = _text(entry, "teacher", "teacherName")
+    substitute = _text(entry, "substituteTeacher")
+    change = html_to_text(_text(entry, "changeDescription"))
+    cancelled = bool(entry.get("isCanceled") or entry.get("isCancelled"))
+    if cancelled:
+        status = LessonStatus.CANCELLED
+    elif substitute or change:
+        status = LessonStatus.CHANGED
+    else:
+        status = LessonStatus.NORMAL
+    room = _text(entry, "room", "roomName")
+    return Lesson(
+        # Not the subject: a substitution may change it, and the uid must stay.
+        uid=stable_id(student.id, day.isoformat(), hour, index),
+        start=at(day, start, tz),
+        end=at(day, end, tz),
+        subject=_text(entry, "subject_name", "subjectName", "subject") or "?",
+        teachers=tuple(t for t in (substitute or teacher,) if t),
+        rooms=(room,) if room else (),
+        status=status,
+        note=change or None,
+    )
+
+
+def homework_from_lessons(
+    student: Student, set_in: list[tuple[Lesson, str]], lessons: Iterable[Lesson]
+) -> list[Homework]:
+    """Homework set in lessons; due at the next lesson of the same subject."""
+    by_subject: dict[str, list[Lesson]] = {}
+    for lesson in sorted(lessons, key=lambda item: item.start):
+        if lesson.status is not LessonStatus.CANCELLED:
+            by_subject.setdefault(lesson.subject, []).append(lesson)
+    items = []
+    for lesson, text in set_in:
+        later = (
+            other
+            for other in by_subject.get(lesson.subject, ())
+            if other.start.date() > lesson.start.date()
+        )
+        due_lesson = next(later, None)
+        given = lesson.start.date()
+        items.append(
+            Homework(
+                # Not the text: a teacher fixing a typo must not make a new item.
+                uid=stable_id(student.id, "hw", lesson.uid),
+                subject=lesson.subject,
+                due=due_lesson.start.date()
+                if due_lesson
+                else given + timedelta(days=7),
+                description=text,
+                given=given,
+                teacher=lesson.teachers[0] if lesson.teachers else None,
+            )
+        )
+    return items
+
+
+def parse_message(row: Mapping[str, Any], tz: tzinfo) -> Message:
+    """One row of the inbox."""
+    received = portal_datetime(_text(row, "sendingDate", "date"), tz)
+    if received is None:
+        raise ProtocolError("A message without date")
+    subject = html_to_text(_text(row, "subject"))
+    # The inbox calls the sender's name student_F_name / student_L_name.
+    sender = " ".join(
+        part
+        for part in (_text(row, "student_F_name"), _text(row, "student_L_name"))
+        if part
+    )
+    message_id = _text(row, "messageID", "messageId", "id")
+    return Message(
+        uid=message_id or stable_id(subject, received.isoformat(), sender),
+        subject=subject,
+        sender=sender,
+        received=received,
+        read=bool(_int(row.get("hasRead"))),
+        preview=preview(subject),
+        has_attachments=bool(_int(row.get("filesWereAttached"))),
+    )
+
+
+def discipline_kind(event_type: str) -> DisciplineKind:
+    """Map Webtop's Hebrew event type onto our kinds."""
+    for kind, words in DISCIPLINE_KEYWORDS:
+        if any(word in event_type for word in words):
+            return kind
+    return DisciplineKind.OTHER
+
+
+def parse_discipline(
+    student: Student, row: Mapping[str, Any], tz: tzinfo
+) -> DisciplineEvent:
+    """One discipline event."""
+    day = portal_date(_text(row, "eventDate", "date"))
+    if day is None:
+        raise ProtocolError("A discipline event without date")
+    hour = _int(row.get("hourNum"))
+    clock = (
+        BELL_SCHEDULE[hour][0]
+        if hour is not None and hour in BELL_SCHEDULE
+        else time(0)
+    )
+    event_type = _text(row, "eventType", "eventName")
+    subject = _text(row, "subjectName", "subject_name")
+    return DisciplineEvent(
+        uid=stable_id(
+            student.id, "discipline", day.isoformat(), hour, event_type, subject
+        ),
+        kind=discipline_kind(event_type),
+        when=at(day, clock, tz),
+        subject=subject or None,
+        description=html_to_text(_text(row, "remark")) or event_type,
+        teacher=_text(row, "teacherName", "teacher") or None,
+    )
+
+
+def parse_notification(row: Mapping[str, Any], tz: tzinfo) -> Notification:
+    """One unread notification."""
+    when = portal_datetime(_text(row, "date"), tz)
+    text = html_to_text(_text(row, "message", "text"))
+    if when is None:
+        raise ProtocolError("A notification without date")
+    return Notification(
+        uid=stable_id("notification", when.isoformat(), text), when=when, text=text
+    )
+
+
+# --- The client -----------------------------------------------------------------
+
+
+@register
+class WebtopClient(PortalClient):
+    """A Webtop login, by password or by a token pasted from the browser."""
+
+    portal: ClassVar[str] = "webtop"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.TIMETABLE,
+            Capability.HOMEWORK,
+            Capability.MESSAGES,
+            Capability.DISCIPLINE,
+            Capability.NOTIFICATIONS,
+        }
+    )
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        username: str,
+        password: str | None = None,
+        token: str | None = None,
+        server: str | None = None,
+        login_data: str = DEFAULT_LOGIN_DATA,
+        remember_me: bool = False,
+        biometric_login: str = "",
+        tz: tzinfo,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Keep the credentials; nothing is sent before `login`."""
+        super().__init__(session, tz=tz, timeout=timeout)
+        if not password and not token:
+            raise AuthenticationError("Webtop needs a password or a token")
+        self._base = normalize_server(server)
+        self._username = username.strip()
+        self._password = password or None
+        self._token: str | None = clean_token(token) if token else None
+        self._login_data = login_data
+        self._remember_me = remember_me
+        self._biometric_login = biometric_login
+        self._login_school: str | None = None
+        self._pupils: dict[str, Student] = {}
+        self._weeks: dict[tuple[str, date], tuple[float, list[dict[str, Any]]]] = {}
+
+    @classmethod
+    def from_config(
+        cls, session: aiohttp.ClientSession, config: Mapping[str, Any], tz: tzinfo
+    ) -> Self:
+        """Build the client from a config entry's data."""
+        return cls(
+            session,
+            username=str(config.get("username", "")),
+            password=config.get("password"),
+            token=config.get("token"),
+            server=config.get("server"),
+            timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
+            tz=tz,
+        )
+
+    @property
+    def account_id(self) -> str:
+        """The same id for password and token logins of one user."""
+        return stable_id("webtop", self._username.casefold())
+
+    @property
+    def can_relogin(self) -> bool:
+        """Only a password can fetch a fresh token."""
+        return self._password is not None
+
+    @property
+    def session_state(self) -> Mapping[str, str]:
+        """The live token (worth keeping only where the password is kept too)."""
+        return {"token": self._token} if self._token else {}
+
+    # --- wire
+
+    async def _post(
+        self, action: str, body: Mapping[str, Any], *, auth: bool = True
+    ) -> Any:
+        """One call: the envelope's data, or one of our errors."""
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Accept": "application/json, text/plain, */*",
+        }
+        if auth:
+            if not self._token:
+                raise SessionExpired("Not logged in to Webtop")
+            headers["Cookie"] = f"webToken={self._token}"
+        response = await http_request(
+            self._session,
+            "POST",
+            f"{self._base}/server/api/{action}",
+            timeout=self._timeout,
+            json=dict(body),
+            headers=headers,
+        )
+        if response.status == 401:
+            raise SessionExpired("Webtop no longer accepts the token")
+        if response.status >= 400:
+            raise ProtocolError(f"Webtop answered HTTP {response.status} to {action}")
+        ok, data, error = _envelope_data(response.text)
+        if not ok:
+            # Only the error's presence is logged upstream, never its text
+            # (it may quote the pupil).
+            raise ProtocolError(
+                f"Webtop refused {action}" + (" (with a reason)" if error else "")
+            )
+        return data
+
+    async def _call(self, action: str, body: Mapping[str, Any]) -> Any:
+        """An authenticated call that survives one expired session."""
+        return await self._with_relogin(lambda: self._post(action, body))
+
+    # --- session
+
+    async def _login(self) -> Account:
+        if self._password:
+            await self._password_login()
+        try:
+            return await self._load_pupils()
+        except SessionExpired as err:
+            raise AuthenticationError("Webtop refused the token") from err
+
+    async def _load_pupils(self) -> Account:
+        """The pupils this token can see, from the dashboard."""
+        dashboard = await self._post("dashboard/InitDashboard", {})
+        rows = _as_list(dashboard, "childrens")
+        pupils = [parse_pupil(row, self._login_school) for row in rows]
+        if not pupils:
+            raise ProtocolError("Webtop shows no pupil for this login")
+        self._pupils = {pupil.id: pupil for pupil in pupils}
+        self._weeks.clear()
+        # Parents get an object with "childrens"; a pupil gets a bare list.
+        kind = (
+            AccountKind.PARENT if isinstance(dashboard, dict) else AccountKind.STUDENT
+        )
+        return Account(
+            id=self.account_id,
+            kind=kind,
+            students=tuple(pupils),
+            school=self._login_school or pupils[0].school,
+        )
+
+    async def _password_login(self) -> None:
+        response = await http_request(
+            self._session,
+            "POST",
+            f"{self._base}/server/api/user/LoginByUserNameAndPassword",
+            timeout=self._timeout,
+            json={
+                "UserName": self._username,
+                "Password": self._password,
+                "Data": self._login_data,
+                "RememberMe": self._remember_me,
+                "BiometricLogin": self._biometric_login,
+            },
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        if response.status >= 400:
+            raise ProtocolError(f"Webtop answered HTTP {response.status} to the login")
+        ok, data, error = _envelope_data(response.text)
+        if not ok:
+            if error is None:
+                # All error fields empty: Webtop's reCAPTCHA blocked the login.
+                raise AuthenticationError(
+                    "Webtop refused the login without a reason (reCAPTCHA?): use token login"
+                )
+            raise AuthenticationError("Webtop refused the username or password")
+        token = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ProtocolError("Webtop's login answer has no token")
+        self._token = token
+        school = data.get("schoolName")
+        self._login_school = school if isinstance(school, str) and school else None
+
+    async def check_token(self) -> bool:
+        """Whether Webtop still accepts the token (no re-login is tried)."""
+        try:
+            await self._post("dashboard/CheckToken", {})
+        except SessionExpired:
+            return False
+        return True
+
+    async def linked_users(self) -> list[dict[str, Any]]:
+        """Other logins linked to this one (siblings in other schools)."""
+        return _as_list(await self._call("user/GetMultipleUsersForUser", {}), "users")
+
+    async def change_user(self, linked_student_id: str) -> Account:
+        """Switch to a linked login; Webtop hands out a new token for it."""
+        data = await self._call(
+            "user/ChangeUser",
+            {
+                "StudentId": linked_student_id,
+                "institutionCode": None,
+                "savedUser": "",
+                "userType": None,
+            },
+        )
+        token = data.get("token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ProtocolError("Webtop's ChangeUser answer has no token")
+        self._token = token
+        self.account = await self._load_pupils()
+        return self.account
+
+    # --- pupils
+
+    def _context(self, student: Student) -> Mapping[str, str]:
+        """The pupil's addressing values of the current session."""
+        known = self._pupils.get(student.id)
+        return (known or student).context
+
+    def _pupil_card_body(
+        self, student: Student, week_index: int, module_id: int, view_type: int = 0
+    ) -> dict[str, Any]:
+        context = self._context(student)
+        study_year = _int(context.get("study_year")) or _study_year(self._today())
+        return {
+            "weekIndex": week_index,
+            "viewType": view_type,
+            "studyYear": study_year,
+            "studyYearName": "",
+            "studentID": context["encrypted_id"],
+            "studentName": "",
+            "classCode": _int(context.get("class_code")),
+            "moduleID": module_id,
+            "periodID": 0,
+            "periodName": "",
+        }
+
+    def _today(self) -> date:
+        return datetime.now(self._tz).date()
+
+    async def _week(
+        self, student: Student, first_day: date, max_age: float
+    ) -> list[dict[str, Any]]:
+        """One Webtop week (Sunday first) of lessons and homework, cached."""
+        key = (student.id, first_day)
+        cached = self._weeks.get(key)
+        now = monotonic_time.monotonic()
+        if cached and now - cached[0] < max_age:
+            return cached[1]
+        week_index = (first_day - week_start(self._today())).days // 7
+        data = await self._call(
+            "PupilCard/GetPupilLessonsAndHomework",
+            self._pupil_card_body(student, week_index, MODULE_LESSONS_AND_HOMEWORK),
+        )
+        days = _as_list(data, "days")
+        self._weeks[key] = (now, days)
+        return days
+
+    async def _read_weeks(
+        self, student: Student, start: date, end: date, *, refresh: bool
+    ) -> tuple[list[Lesson], list[tuple[Lesson, str]]]:
+        this_week = week_start(self._today())
+        lessons: list[Lesson] = []
+        set_in: list[tuple[Lesson, str]] = []
+        first = week_start(start)
+        while first < end:
+            if not refresh:
+                max_age = CALENDAR_WEEK_TTL
+            elif first < this_week:
+                max_age = PAST_WEEK_TTL
+            else:
+                max_age = 0.0
+            week_lessons, week_homework = parse_week(
+                student, await self._week(student, first, max_age), self._tz
+            )
+            lessons.extend(week_lessons)
+            set_in.extend(week_homework)
+            first += timedelta(days=7)
+        return lessons, set_in
+
+    async def fetch(self, student: Student, window: DateWindow) -> StudentData:
+        """Lessons, homework and discipline of one pupil, plus the account's inbox."""
+        data = await self._fetch_pupil(student, window)
+        unread = await self.unread_messages()
+        return StudentData(
+            student=data.student,
+            lessons=data.lessons,
+            homework=data.homework,
+            discipline=data.discipline,
+            messages=tuple(unread),
+            unread_messages=len(unread),
+        )
+
+    async def refresh(
+        self, students: Iterable[Student], window: DateWindow
+    ) -> dict[str, StudentData]:
+        """Refresh several pupils; the inbox belongs to the login, so read it once."""
+        per_pupil = [await self._fetch_pupil(student, window) for student in students]
+        unread = tuple(await self.unread_messages())
+        return {
+            data.student.id: StudentData(
+                student=data.student,
+                lessons=data.lessons,
+                homework=data.homework,
+                discipline=data.discipline,
+                messages=unread,
+                unread_messages=len(unread),
+            )
+            for data in per_pupil
+        }
+
+    async def _fetch_pupil(self, student: Student, window: DateWindow) -> StudentData:
+        lessons, set_in = await self._read_weeks(
+            student, window.start, window.end, refresh=True
+        )
+        homework = homework_from_lessons(student, set_in, lessons)
+        in_window = tuple(
+            lesson
+            for lesson in lessons
+            if window.start <= lesson.start.date() < window.end
+        )
+        return StudentData(
+            student=self._pupils.get(student.id, student),
+            lessons=in_window,
+            homework=tuple(homework),
+            discipline=tuple(await self.discipline_events(student)),
+        )
+
+    async def lessons(self, student: Student, start: date, end: date) -> list[Lesson]:
+        """Lessons of any range, read week by week with a short cache."""
+        lessons, _ = await self._read_weeks(student, start, end, refresh=False)
+        return [lesson for lesson in lessons if start <= lesson.start.date() < end]
+
+    # --- the rest of Webtop's surface
+
+    async def dashboard(self) -> Any:
+        """The raw InitDashboard answer."""
+        return await self._call("dashboard/InitDashboard", {})
+
+    async def homework_today(self, student: Student) -> list[Homework]:
+        """Today's homework as the dashboard shows it (no dates on the wire)."""
+        context = self._context(student)
+        data = await self._call(
+            "dashboard/GetHomeWork",
+            {
+                "id": context["encrypted_id"],
+                "ClassCode": _int(context.get("class_code")),
+                "ClassNumber": _int(context.get("class_num")),
+            },
+        )
+        today = self._today()
+        items = []
+        for row in _as_list(data, "dataTable"):
+            text = html_to_text(_text(row, "homeworkData", "homework"))
+            if not text or text.casefold() in NO_HOMEWORK:
+                continue
+            subject = _text(row, "lessonSubject", "subject_name") or "?"
+            items.append(
+                Homework(
+                    uid=stable_id(
+                        student.id,
+                        "today",
+                        today.isoformat(),
+                        row.get("hourNum"),
+                        subject,
+                    ),
+                    subject=subject,
+                    due=today,
+                    description=text,
+                    given=today,
+                    teacher=_text(row, "teacher") or None,
+                )
+            )
+        return items
+
+    async def schedule(
+        self,
+        student: Student,
+        week_index: int = 0,
+        *,
+        view_type: int = 0,
+        module_id: int = MODULE_SCHEDULE,
+    ) -> list[Lesson]:
+        """The weekly timetable (week_index 0 is this week)."""
+        data = await self._call(
+            "PupilCard/GetPupilScheduale",
+            self._pupil_card_body(student, week_index, module_id, view_type),
+        )
+        lessons, _ = parse_week(student, _as_list(data, "days"), self._tz)
+        return lessons
+
+    async def lessons_and_homework(
+        self, student: Student, week_index: int = 0
+    ) -> tuple[list[Lesson], list[Homework]]:
+        """One week of lessons with the homework set in them."""
+        data = await self._call(
+            "PupilCard/GetPupilLessonsAndHomework",
+            self._pupil_card_body(student, week_index, MODULE_LESSONS_AND_HOMEWORK),
+        )
+        lessons, set_in = parse_week(student, _as_list(data, "days"), self._tz)
+        return lessons, homework_from_lessons(student, set_in, lessons)
+
+    async def messages(
+        self,
+        page: int = 1,
+        *,
+        label_id: int = 0,
+        has_read: bool | None = None,
+        search: str = "",
+    ) -> list[Message]:
+        """One page (1-based) of the inbox, newest first."""
+        data = await self._call(
+            "messageBox/GetMessagesInbox",
+            {
+                "PageId": page,
+                "LabelId": label_id,
+                "HasRead": has_read,
+                "SearchQuery": search,
+            },
+        )
+        return [parse_message(row, self._tz) for row in _as_list(data, "messages")]
+
+    async def unread_messages(self) -> list[Message]:
+        """Every unread message (a page at a time, bounded)."""
+        unread: list[Message] = []
+        for page in range(1, MAX_INBOX_PAGES + 1):
+            rows = await self.messages(page, has_read=False)
+            unread.extend(rows)
+            if len(rows) < INBOX_PAGE_SIZE:
+                break
+        return unread
+
+    async def unread_notifications(self) -> list[Notification]:
+        """The unread notifications preview."""
+        data = await self._call("Menu/GetPreviewUnreadNotifications", {})
+        return [
+            parse_notification(row, self._tz)
+            for row in _as_list(data, "personalNotifications")
+        ]
+
+    async def notification_settings(self, student: Student) -> Any:
+        """The pupil's notification settings, as Webtop sends them."""
+        return await self._call(
+            "Notification/GetNotificationsSettings",
+            {"id": self._context(student)["encrypted_id"]},
+        )
+
+    async def discipline_events(self, student: Student) -> list[DisciplineEvent]:
+        """The pupil's discipline events of the school year."""
+        context = self._context(student)
+        data = await self._call(
+            "dashboard/GetPupilDiciplineEvents",
+            {
+                "id": context["encrypted_id"],
+                "ClassCode": _int(context.get("class_code")),
+            },
+        )
+        return [
+            parse_discipline(student, row, self._tz)
+            for row in _as_list(data, "diciplineEvents")
+        ]
