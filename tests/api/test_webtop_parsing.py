@@ -76,7 +76,11 @@ def test_clean_token_accepts_browser_pastes() -> None:
 
 def test_envelope() -> None:
     assert _envelope_data('{"status": true, "data": [1]}') == (True, [1], None)
-    assert _envelope_data('{"status": false, "errorDescription": "x"}') == (False, None, "x")
+    assert _envelope_data('{"status": false, "errorDescription": "x"}') == (
+        False,
+        None,
+        "x",
+    )
     with pytest.raises(ProtocolError):
         _envelope_data("<html>maintenance</html>")
     with pytest.raises(ProtocolError):
@@ -144,7 +148,10 @@ def _week() -> list[dict]:
         {
             "date": "2026-11-25T00:00:00",
             "hoursData": [
-                {"hour": 4, "scheduale": [{"subject_name": "מתמטיקה", "teacher": "כהן"}]}
+                {
+                    "hour": 4,
+                    "scheduale": [{"subject_name": "מתמטיקה", "teacher": "כהן"}],
+                }
             ],
         },
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import date, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar, Self
 
 import aiohttp
@@ -31,11 +31,15 @@ class PortalClient(ABC):
         *,
         tz: tzinfo,
         timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         """Keep the shared session, the school's time zone and the timeout."""
         self._session = session
         self._tz = tz
         self._timeout = timeout
+        # Injectable so that tests (and the sandbox's fixed school year) agree
+        # with the client on what "this week" is.
+        self._clock = clock or _utcnow
         self._login_lock = asyncio.Lock()
         # Bumped by every successful login, so that calls which failed on the
         # same dead session share one re-login instead of each doing their own.
@@ -48,6 +52,10 @@ class PortalClient(ABC):
         cls, session: aiohttp.ClientSession, config: Mapping[str, Any], tz: tzinfo
     ) -> Self:
         """Build a client from stored settings (a config entry's data)."""
+
+    def _today(self) -> date:
+        """Today in the school's time zone."""
+        return self._clock().astimezone(self._tz).date()
 
     @property
     def can_relogin(self) -> bool:
@@ -110,9 +118,9 @@ class PortalClient(ABC):
         return await call()
 
 
-type ClientFactory = Callable[
-    [aiohttp.ClientSession, Mapping[str, Any], tzinfo], PortalClient
-]
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
 
 PORTALS: dict[str, type[PortalClient]] = {}
 

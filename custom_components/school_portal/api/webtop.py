@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time as monotonic_time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar, Self
 from urllib.parse import unquote, urlsplit
@@ -403,9 +403,10 @@ class WebtopClient(PortalClient):
         biometric_login: str = "",
         tz: tzinfo,
         timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         """Keep the credentials; nothing is sent before `login`."""
-        super().__init__(session, tz=tz, timeout=timeout)
+        super().__init__(session, tz=tz, timeout=timeout, clock=clock)
         if not password and not token:
             raise AuthenticationError("Webtop needs a password or a token")
         self._base = normalize_server(server)
@@ -605,9 +606,6 @@ class WebtopClient(PortalClient):
             "periodName": "",
         }
 
-    def _today(self) -> date:
-        return datetime.now(self._tz).date()
-
     async def _week(
         self, student: Student, first_day: date, max_age: float
     ) -> list[dict[str, Any]]:
@@ -724,7 +722,8 @@ class WebtopClient(PortalClient):
             text = html_to_text(_text(row, "homeworkData", "homework"))
             if not text or text.casefold() in NO_HOMEWORK:
                 continue
-            subject = _text(row, "lessonSubject", "subject_name") or "?"
+            # "lesson" names the subject; "lessonSubject" is the lesson's topic.
+            subject = _text(row, "lesson", "subject_name", "lessonSubject") or "?"
             items.append(
                 Homework(
                     uid=stable_id(

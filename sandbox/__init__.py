@@ -1,0 +1,3 @@
+"""Local emulators of the school portals over one generated school year."""
+
+from __future__ import annotations
