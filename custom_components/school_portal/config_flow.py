@@ -1,0 +1,318 @@
+"""Config flow of School Portal: portal menu, login, reauth, reconfigure, options."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import (
+    CONF_PASSWORD,
+    CONF_SCAN_INTERVAL,
+    CONF_TIME_ZONE,
+    CONF_TOKEN,
+    CONF_USERNAME,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.util import dt as dt_util
+from yarl import URL
+
+from .api.client import create_client
+from .api.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectionFailed,
+    PortalUnavailable,
+    RateLimited,
+)
+from .api.models import Account
+from .const import (
+    CONF_PORTAL,
+    CONF_SERVER,
+    CONF_STUDENTS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+    PORTAL_WEBTOP,
+    WEBTOP_DEFAULT_SERVER,
+)
+from .coordinator import SchoolPortalConfigEntry
+
+PORTAL_TITLES = {PORTAL_WEBTOP: "Webtop"}
+
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+USERNAME_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
+)
+
+
+def _login_schema(secret: str) -> vol.Schema:
+    """Server, username and the secret of one login mode."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_SERVER, default=WEBTOP_DEFAULT_SERVER): URL_SELECTOR,
+            vol.Required(CONF_USERNAME): USERNAME_SELECTOR,
+            vol.Required(secret): PASSWORD_SELECTOR,
+        }
+    )
+
+
+def _secret_key(data: Mapping[str, Any]) -> str:
+    """The secret an entry logs in with: a password or a pasted token."""
+    return CONF_PASSWORD if data.get(CONF_PASSWORD) else CONF_TOKEN
+
+
+def _unique_id(data: Mapping[str, Any], account: Account) -> str:
+    """One entry per account on one server of one portal."""
+    server = data[CONF_SERVER]
+    host = URL(server if "://" in server else f"https://{server}").host
+    return f"{data[CONF_PORTAL]}_{host}_{account.id}"
+
+
+def _title(data: Mapping[str, Any], account: Account) -> str:
+    """Portal and school: a title free of names (titles end up in logs)."""
+    portal = PORTAL_TITLES.get(data[CONF_PORTAL], data[CONF_PORTAL])
+    return f"{portal} · {account.school}" if account.school else portal
+
+
+class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a school portal login."""
+
+    VERSION = 1
+
+    async def _async_login(
+        self, data: dict[str, Any]
+    ) -> tuple[Account | None, dict[str, str]]:
+        """Try the login; return the account or the form's errors."""
+        data[CONF_SERVER] = str(data[CONF_SERVER]).strip().rstrip("/")
+        try:
+            client = create_client(
+                data[CONF_PORTAL],
+                async_get_clientsession(self.hass),
+                data,
+                dt_util.get_default_time_zone(),
+            )
+        except ConfigurationError:
+            return None, {CONF_SERVER: "invalid_server"}
+        try:
+            return await client.login(), {}
+        except AuthenticationError:
+            return None, {"base": "invalid_auth"}
+        except (ConnectionFailed, PortalUnavailable, RateLimited):
+            return None, {"base": "cannot_connect"}
+        except Exception:
+            LOGGER.exception("Unexpected error while logging in")
+            return None, {"base": "unknown"}
+        finally:
+            await client.close()
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the portal."""
+        return self.async_show_menu(step_id="user", menu_options=[PORTAL_WEBTOP])
+
+    async def async_step_webtop(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose how to log in to Webtop."""
+        return self.async_show_menu(
+            step_id="webtop", menu_options=["webtop_password", "webtop_token"]
+        )
+
+    async def async_step_webtop_password(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to Webtop with a username and password."""
+        return await self._async_step_login(
+            "webtop_password", PORTAL_WEBTOP, CONF_PASSWORD, user_input
+        )
+
+    async def async_step_webtop_token(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to Webtop with a token copied from the browser."""
+        return await self._async_step_login(
+            "webtop_token", PORTAL_WEBTOP, CONF_TOKEN, user_input
+        )
+
+    async def _async_step_login(
+        self,
+        step_id: str,
+        portal: str,
+        secret: str,
+        user_input: dict[str, Any] | None,
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        schema = _login_schema(secret)
+        if user_input is not None:
+            data = {CONF_PORTAL: portal, **user_input}
+            account, errors = await self._async_login(data)
+            if account is not None:
+                await self.async_set_unique_id(_unique_id(data, account))
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(title=_title(data, account), data=data)
+            # Keep what was typed, except the secret.
+            schema = self.add_suggested_values_to_schema(
+                schema, {k: v for k, v in user_input.items() if k != secret}
+            )
+        return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """The portal refused the stored login."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new password or token."""
+        entry = self._get_reauth_entry()
+        secret = _secret_key(entry.data)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            account, errors = await self._async_login(data)
+            if account is not None:
+                await self.async_set_unique_id(_unique_id(data, account))
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(
+                    entry, data_updates=user_input
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(secret): PASSWORD_SELECTOR}),
+            description_placeholders={"title": entry.title},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the server or the login of an entry."""
+        entry = self._get_reconfigure_entry()
+        secret = _secret_key(entry.data)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            account, errors = await self._async_login(data)
+            if account is not None:
+                await self.async_set_unique_id(_unique_id(data, account))
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={**user_input, CONF_SERVER: data[CONF_SERVER]}
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                _login_schema(secret),
+                {
+                    CONF_SERVER: entry.data[CONF_SERVER],
+                    CONF_USERNAME: entry.data[CONF_USERNAME],
+                },
+            ),
+            errors=errors,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(
+        config_entry: SchoolPortalConfigEntry,
+    ) -> SchoolPortalOptionsFlow:
+        """Create the options flow."""
+        return SchoolPortalOptionsFlow()
+
+
+class SchoolPortalOptionsFlow(OptionsFlow):
+    """Polling, pupils and the school's time zone."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the options."""
+        entry: SchoolPortalConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        account = entry.runtime_data.client.account
+        students = list(account.students) if account else []
+
+        errors: dict[str, str] = {}
+        if user_input is not None and students and not user_input[CONF_STUDENTS]:
+            errors[CONF_STUDENTS] = "no_students"
+        elif user_input is not None:
+            options = dict(user_input)
+            options[CONF_SCAN_INTERVAL] = int(options[CONF_SCAN_INTERVAL])
+            # Everyone selected means everyone, including pupils added later.
+            if set(options.get(CONF_STUDENTS, [])) >= {s.id for s in students}:
+                options[CONF_STUDENTS] = []
+            # Store first, then reload: the reload must see the new options.
+            self.hass.config_entries.async_update_entry(entry, options=options)
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            return self.async_create_entry(data=options)
+
+        zones = await self.hass.async_add_executor_job(zoneinfo.available_timezones)
+        selected = entry.options.get(CONF_STUDENTS) or [s.id for s in students]
+        if user_input is not None:
+            selected = user_input[CONF_STUDENTS]
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_SCAN_INTERVAL,
+                    default=entry.options.get(
+                        CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL
+                    ),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=MIN_SCAN_INTERVAL,
+                        max=MAX_SCAN_INTERVAL,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="min",
+                    )
+                ),
+                vol.Required(CONF_STUDENTS, default=selected): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(value=s.id, label=s.name) for s in students
+                        ],
+                        multiple=True,
+                        mode=SelectSelectorMode.LIST,
+                    )
+                ),
+                vol.Required(
+                    CONF_TIME_ZONE,
+                    default=entry.options.get(
+                        CONF_TIME_ZONE, self.hass.config.time_zone
+                    ),
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=sorted(zones), mode=SelectSelectorMode.DROPDOWN
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

@@ -1,0 +1,42 @@
+"""Constants for the School Portal integration."""
+
+from __future__ import annotations
+
+import logging
+from datetime import time, timedelta
+from typing import Final
+
+DOMAIN: Final = "school_portal"
+LOGGER = logging.getLogger(__package__)
+
+CONF_PORTAL: Final = "portal"
+CONF_SERVER: Final = "server"
+CONF_STUDENTS: Final = "students"
+
+PORTAL_WEBTOP: Final = "webtop"
+WEBTOP_DEFAULT_SERVER: Final = "https://webtopserver.smartschool.co.il"
+
+DEFAULT_SCAN_INTERVAL: Final = 30
+MIN_SCAN_INTERVAL: Final = 15
+MAX_SCAN_INTERVAL: Final = 24 * 60
+
+# Schools are closed at night: polling then only wastes the portal's patience.
+NIGHT_START: Final = time(22, 0)
+NIGHT_END: Final = time(6, 0)
+NIGHT_INTERVAL: Final = timedelta(hours=1)
+
+# The coordinator's window: yesterday (late changes) up to two weeks ahead.
+WINDOW_DAYS_BEFORE: Final = 1
+WINDOW_DAYS_AFTER: Final = 14
+
+# Calendar ranges outside the window are read per week and kept this long.
+LESSON_CACHE_TTL: Final = timedelta(minutes=30)
+
+EVENT_SCHOOL_PORTAL: Final = "school_portal_event"
+
+EVENT_NEW_HOMEWORK: Final = "new_homework"
+EVENT_NEW_MESSAGE: Final = "new_message"
+EVENT_NEW_GRADE: Final = "new_grade"
+EVENT_NEW_DISCIPLINE: Final = "new_discipline_event"
+EVENT_LESSON_CANCELLED: Final = "lesson_cancelled"
+EVENT_LESSON_CHANGED: Final = "lesson_changed"

@@ -1,0 +1,559 @@
+"""The data update coordinator of School Portal: one per config entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_SCAN_INTERVAL, CONF_TIME_ZONE
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api.client import PortalClient, create_client
+from .api.errors import (
+    AuthenticationError,
+    RateLimited,
+    SchoolPortalError,
+)
+from .api.models import (
+    Capability,
+    DateWindow,
+    Homework,
+    Lesson,
+    LessonStatus,
+    Student,
+    StudentData,
+)
+from .const import (
+    CONF_PORTAL,
+    CONF_STUDENTS,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    EVENT_LESSON_CANCELLED,
+    EVENT_LESSON_CHANGED,
+    EVENT_NEW_DISCIPLINE,
+    EVENT_NEW_GRADE,
+    EVENT_NEW_HOMEWORK,
+    EVENT_NEW_MESSAGE,
+    EVENT_SCHOOL_PORTAL,
+    LESSON_CACHE_TTL,
+    LOGGER,
+    NIGHT_END,
+    NIGHT_INTERVAL,
+    NIGHT_START,
+    WINDOW_DAYS_AFTER,
+    WINDOW_DAYS_BEFORE,
+)
+
+type SchoolPortalConfigEntry = ConfigEntry[SchoolPortalCoordinator]
+
+STORAGE_VERSION = 1
+# Uids not seen for this long are forgotten; long enough that an item which
+# vanishes during a portal hiccup and comes back is still known.
+SEEN_RETENTION = timedelta(days=45)
+DONE_RETENTION = timedelta(days=180)
+# A calendar view never needs more than this many weeks read at once.
+MAX_FETCH_WEEKS = 26
+
+
+def school_time_zone(entry: ConfigEntry) -> tzinfo:
+    """The school's time zone: the entry's option, else Home Assistant's."""
+    if (name := entry.options.get(CONF_TIME_ZONE)) and (
+        zone := dt_util.get_time_zone(name)
+    ):
+        return zone
+    return dt_util.get_default_time_zone()
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item seen for the first time: it fires an event."""
+
+    event_type: str
+    student_id: str
+    uid: str
+    attributes: dict[str, Any]
+
+
+def _notable_items(data: StudentData) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Items that can be new, with a small name-free description of each."""
+    for homework in data.homework:
+        yield (
+            EVENT_NEW_HOMEWORK,
+            homework.uid,
+            {
+                "uid": homework.uid,
+                "subject": homework.subject,
+                "due": homework.due.isoformat(),
+            },
+        )
+    for message in data.messages:
+        yield (
+            EVENT_NEW_MESSAGE,
+            message.uid,
+            {
+                "uid": message.uid,
+                "subject": message.subject,
+                "received": message.received.isoformat(),
+                "has_attachments": message.has_attachments,
+            },
+        )
+    for discipline in data.discipline:
+        yield (
+            EVENT_NEW_DISCIPLINE,
+            discipline.uid,
+            {
+                "uid": discipline.uid,
+                "kind": discipline.kind.value,
+                "when": discipline.when.isoformat(),
+                "subject": discipline.subject,
+                "justified": discipline.justified,
+            },
+        )
+    for grade in data.grades:
+        yield (
+            EVENT_NEW_GRADE,
+            grade.uid,
+            {
+                "uid": grade.uid,
+                "subject": grade.subject,
+                "value": grade.value,
+                "out_of": grade.out_of,
+                "when": grade.when.isoformat(),
+            },
+        )
+    for lesson in data.lessons:
+        if lesson.status is LessonStatus.CANCELLED:
+            event_type = EVENT_LESSON_CANCELLED
+        elif lesson.status is LessonStatus.CHANGED:
+            event_type = EVENT_LESSON_CHANGED
+        else:
+            continue
+        yield (
+            event_type,
+            lesson.uid,
+            {
+                "uid": lesson.uid,
+                "subject": lesson.subject,
+                "start": lesson.start.isoformat(),
+                "end": lesson.end.isoformat(),
+            },
+        )
+
+
+class SeenStore:
+    """The uids that already fired, kept on disk so restarts stay quiet."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Prepare the store of one config entry."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.seen"
+        )
+        self._last_seen: dict[str, str] = {}
+        self._seeded: set[str] = set()
+        self._dirty = False
+
+    async def async_load(self) -> None:
+        """Read what earlier runs saw."""
+        stored = await self._store.async_load() or {}
+        self._last_seen = dict(stored.get("items", {}))
+        self._seeded = set(stored.get("seeded", []))
+
+    def is_seeded(self, student_id: str) -> bool:
+        """Whether the pupil's first sync is done."""
+        return student_id in self._seeded
+
+    def seed(self, student_id: str) -> None:
+        """Note that the pupil's first sync is done."""
+        if student_id not in self._seeded:
+            self._seeded.add(student_id)
+            self._dirty = True
+
+    def mark(self, key: str, today: date) -> bool:
+        """Note a key as seen today; True when it was never seen before."""
+        is_new = key not in self._last_seen
+        if self._last_seen.get(key) != (day := today.isoformat()):
+            self._last_seen[key] = day
+            self._dirty = True
+        return is_new
+
+    def prune(self, today: date) -> None:
+        """Forget keys that have not been seen for a long time."""
+        oldest = (today - SEEN_RETENTION).isoformat()
+        if stale := [key for key, day in self._last_seen.items() if day < oldest]:
+            for key in stale:
+                del self._last_seen[key]
+            self._dirty = True
+
+    async def async_save(self) -> None:
+        """Write to disk if anything changed."""
+        if self._dirty:
+            await self._store.async_save(
+                {"items": self._last_seen, "seeded": sorted(self._seeded)}
+            )
+            self._dirty = False
+
+    async def async_remove(self) -> None:
+        """Delete the file."""
+        await self._store.async_remove()
+
+
+class HomeworkDoneStore:
+    """Done marks set in Home Assistant, for portals that cannot store them."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Prepare the store of one config entry."""
+        self._store: Store[dict[str, dict[str, dict[str, Any]]]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.homework_done"
+        )
+        self._marks: dict[str, dict[str, dict[str, Any]]] = {}
+
+    async def async_load(self) -> None:
+        """Read the marks."""
+        self._marks = await self._store.async_load() or {}
+
+    def get(self, student_id: str, uid: str) -> bool | None:
+        """The local mark of one homework, None when there is none."""
+        if mark := self._marks.get(student_id, {}).get(uid):
+            return bool(mark["done"])
+        return None
+
+    async def async_set(
+        self, student_id: str, uid: str, done: bool, today: date
+    ) -> None:
+        """Set a mark and forget very old ones."""
+        marks = self._marks.setdefault(student_id, {})
+        marks[uid] = {"done": done, "at": today.isoformat()}
+        oldest = (today - DONE_RETENTION).isoformat()
+        for pupil_marks in self._marks.values():
+            for old in [
+                key for key, mark in pupil_marks.items() if mark["at"] < oldest
+            ]:
+                del pupil_marks[old]
+        await self._store.async_save(self._marks)
+
+    async def async_remove(self) -> None:
+        """Delete the file."""
+        await self._store.async_remove()
+
+
+@dataclass(slots=True)
+class _CachedWeek:
+    expires: float
+    lessons: tuple[Lesson, ...] = field(default_factory=tuple)
+
+
+class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
+    """Polls one portal login for all of its pupils."""
+
+    config_entry: SchoolPortalConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: SchoolPortalConfigEntry) -> None:
+        """Build the portal client from the entry."""
+        self.tz = school_time_zone(entry)
+        self.scan_interval = timedelta(
+            minutes=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        )
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=DOMAIN,
+            update_interval=self.scan_interval,
+        )
+        self.client: PortalClient = create_client(
+            entry.data[CONF_PORTAL],
+            async_get_clientsession(hass),
+            entry.data,
+            self.tz,
+        )
+        self.seen = SeenStore(hass, entry.entry_id)
+        self.done = HomeworkDoneStore(hass, entry.entry_id)
+        self.window = self._window()
+        self._new_items: list[NewItem] = []
+        self._lesson_cache: dict[tuple[str, date], _CachedWeek] = {}
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What the portal offers."""
+        return self.client.capabilities
+
+    async def _async_setup(self) -> None:
+        """Load the stores and log in once."""
+        await self.seen.async_load()
+        await self.done.async_load()
+        try:
+            await self.client.login()
+        except AuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except SchoolPortalError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="communication_error",
+                translation_placeholders={"error": type(err).__name__},
+            ) from err
+
+    def _window(self) -> DateWindow:
+        today = dt_util.now(self.tz).date()
+        return DateWindow(
+            today - timedelta(days=WINDOW_DAYS_BEFORE),
+            today + timedelta(days=WINDOW_DAYS_AFTER + 1),
+        )
+
+    def _selected_students(self) -> list[Student]:
+        account = self.client.account
+        students = list(account.students) if account else []
+        if wanted := self.config_entry.options.get(CONF_STUDENTS):
+            students = [student for student in students if student.id in wanted]
+        return students
+
+    async def _async_update_data(self) -> dict[str, StudentData]:
+        """Read every selected pupil, then look for new items."""
+        self._new_items = []
+        retry_after: float | None = None
+        window = self._window()
+        try:
+            if self.client.account is None:
+                await self.client.login()
+            data = await self.client.refresh(self._selected_students(), window)
+        except AuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except RateLimited as err:
+            retry_after = err.retry_after
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="rate_limited"
+            ) from err
+        except SchoolPortalError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="communication_error",
+                translation_placeholders={"error": type(err).__name__},
+            ) from err
+        finally:
+            self.update_interval = self._next_interval(retry_after)
+
+        self.window = window
+        self._persist_session_state()
+        await self._detect_new_items(data)
+        self._remove_stale_devices(set(data))
+        return data
+
+    def _next_interval(self, retry_after: float | None) -> timedelta:
+        """Poll less at night, and never sooner than the portal asked."""
+        interval = self.scan_interval
+        clock = dt_util.now(self.tz).time()
+        if clock >= NIGHT_START or clock < NIGHT_END:
+            interval = max(interval, NIGHT_INTERVAL)
+        if retry_after:
+            interval = max(interval, timedelta(seconds=retry_after))
+        return interval
+
+    @callback
+    def _persist_session_state(self) -> None:
+        """Keep a renewed session value in the entry, if the entry holds it.
+
+        A password login gets a fresh token anyway: that one is not written
+        to disk.
+        """
+        entry = self.config_entry
+        changed = {
+            key: value
+            for key, value in self.client.session_state.items()
+            if key in entry.data and entry.data[key] != value
+        }
+        if changed:
+            self.hass.config_entries.async_update_entry(
+                entry, data={**entry.data, **changed}
+            )
+
+    async def _detect_new_items(self, data: dict[str, StudentData]) -> None:
+        """Compare with the seen-store; save it before anything fires."""
+        today = dt_util.now(self.tz).date()
+        fresh: list[NewItem] = []
+        announce: list[NewItem] = []
+        for student_id, student_data in data.items():
+            seeding = not self.seen.is_seeded(student_id)
+            for event_type, uid, attributes in _notable_items(student_data):
+                # A parent's inbox shows up under every child: one bus event.
+                first_in_account = event_type != EVENT_NEW_MESSAGE or self.seen.mark(
+                    f"*|{event_type}|{uid}", today
+                )
+                first_for_pupil = self.seen.mark(
+                    f"{student_id}|{event_type}|{uid}", today
+                )
+                if seeding or not first_for_pupil:
+                    continue
+                item = NewItem(event_type, student_id, uid, attributes)
+                fresh.append(item)
+                if first_in_account:
+                    announce.append(item)
+            self.seen.seed(student_id)
+        self.seen.prune(today)
+        await self.seen.async_save()
+
+        self._new_items = fresh
+        for item in announce:
+            self.hass.bus.async_fire(
+                EVENT_SCHOOL_PORTAL,
+                {
+                    "type": item.event_type,
+                    "entry_id": self.config_entry.entry_id,
+                    "student_id": item.student_id,
+                    "item": item.attributes,
+                },
+            )
+        if fresh:
+            LOGGER.debug("%s new item(s) found", len(fresh))
+
+    @callback
+    def take_new_items(self, student_id: str, event_types: list[str]) -> list[NewItem]:
+        """Hand the new items of one pupil and kind to the entity that fires them."""
+        taken = [
+            item
+            for item in self._new_items
+            if item.student_id == student_id and item.event_type in event_types
+        ]
+        self._new_items = [item for item in self._new_items if item not in taken]
+        return taken
+
+    def device_identifier(self, student_id: str) -> tuple[str, str]:
+        """The device registry identifier of a pupil."""
+        return (DOMAIN, f"{self.config_entry.unique_id}_{student_id}")
+
+    @callback
+    def _remove_stale_devices(self, student_ids: set[str]) -> None:
+        """Drop the devices of pupils that left the account or the selection."""
+        registry = dr.async_get(self.hass)
+        current = {self.device_identifier(student_id) for student_id in student_ids}
+        entry_id = self.config_entry.entry_id
+        for device in dr.async_entries_for_config_entry(registry, entry_id):
+            if not device.identifiers & current:
+                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+
+    def homework_done(self, student_id: str, homework: Homework) -> bool:
+        """Whether a homework is done, by the local mark or the portal."""
+        if Capability.HOMEWORK_DONE not in self.capabilities:
+            local = self.done.get(student_id, homework.uid)
+            if local is not None:
+                return local
+        return bool(homework.done)
+
+    async def async_set_homework_done(
+        self, student_id: str, uid: str, done: bool
+    ) -> None:
+        """Mark a homework done or not: on the portal if it can, else locally."""
+        if Capability.HOMEWORK_DONE in self.capabilities:
+            try:
+                await self.client.set_homework_done(
+                    self.data[student_id].student, uid, done
+                )
+            except SchoolPortalError as err:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="homework_update_failed",
+                ) from err
+            await self.async_request_refresh()
+            return
+        await self.done.async_set(student_id, uid, done, dt_util.now(self.tz).date())
+        self.async_update_listeners()
+
+    async def async_get_lessons(
+        self, student_id: str, start: date, end: date
+    ) -> list[Lesson]:
+        """Lessons of any range of days: the polled window, else weekly reads."""
+        window = self.window
+        student_data = self.data.get(student_id)
+        if student_data is None:
+            return []
+        lessons = [
+            lesson
+            for lesson in student_data.lessons
+            if start <= self._day(lesson) < end
+            and window.start <= self._day(lesson) < window.end
+        ]
+        weeks: list[date] = []
+        day = start
+        while day < end and len(weeks) < MAX_FETCH_WEEKS:
+            if not window.start <= day < window.end:
+                week = day - timedelta(days=day.weekday())
+                if week not in weeks:
+                    weeks.append(week)
+            day += timedelta(days=1)
+        if not weeks:
+            return lessons
+
+        await self._fill_lesson_cache(student_data.student, weeks)
+        for week in weeks:
+            lessons.extend(
+                lesson
+                for lesson in self._lesson_cache[(student_id, week)].lessons
+                if start <= self._day(lesson) < end
+                and not window.start <= self._day(lesson) < window.end
+            )
+        return lessons
+
+    def _day(self, lesson: Lesson) -> date:
+        return lesson.start.astimezone(self.tz).date()
+
+    async def _fill_lesson_cache(self, student: Student, weeks: list[date]) -> None:
+        """Read the weeks not cached, one portal call per run of weeks."""
+        now = self.hass.loop.time()
+        for key in [
+            key for key, item in self._lesson_cache.items() if item.expires <= now
+        ]:
+            del self._lesson_cache[key]
+        missing = [
+            week for week in weeks if (student.id, week) not in self._lesson_cache
+        ]
+        runs: list[list[date]] = []
+        for week in missing:
+            if runs and runs[-1][-1] + timedelta(days=7) == week:
+                runs[-1].append(week)
+            else:
+                runs.append([week])
+        expires = now + LESSON_CACHE_TTL.total_seconds()
+        for run in runs:
+            try:
+                lessons = await self.client.lessons(
+                    student, run[0], run[-1] + timedelta(days=7)
+                )
+            except SchoolPortalError as err:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="lessons_failed",
+                    translation_placeholders={"error": type(err).__name__},
+                ) from err
+            for week in run:
+                self._lesson_cache[(student.id, week)] = _CachedWeek(
+                    expires,
+                    tuple(
+                        lesson
+                        for lesson in lessons
+                        if week <= self._day(lesson) < week + timedelta(days=7)
+                    ),
+                )
+
+    def lessons_on(self, student_id: str, day: date) -> list[Lesson]:
+        """The polled lessons of one pupil on one school day, in order."""
+        if (student_data := self.data.get(student_id)) is None:
+            return []
+        return sorted(
+            (lesson for lesson in student_data.lessons if self._day(lesson) == day),
+            key=lambda lesson: lesson.start,
+        )
+
+    def now(self) -> datetime:
+        """The time at the school."""
+        return dt_util.now(self.tz)

@@ -1,0 +1,108 @@
+"""Event entities of School Portal: new homework, messages and changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.models import Capability
+from .const import (
+    EVENT_LESSON_CANCELLED,
+    EVENT_LESSON_CHANGED,
+    EVENT_NEW_DISCIPLINE,
+    EVENT_NEW_GRADE,
+    EVENT_NEW_HOMEWORK,
+    EVENT_NEW_MESSAGE,
+)
+from .coordinator import SchoolPortalConfigEntry
+from .entity import SchoolPortalEntity, add_pupil_entities
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchoolPortalEventDescription(EventEntityDescription):
+    """Describes one kind of news about a pupil."""
+
+    capability: Capability
+
+
+EVENTS: tuple[SchoolPortalEventDescription, ...] = (
+    SchoolPortalEventDescription(
+        key="homework",
+        translation_key="homework",
+        capability=Capability.HOMEWORK,
+        event_types=[EVENT_NEW_HOMEWORK],
+    ),
+    SchoolPortalEventDescription(
+        key="messages",
+        translation_key="messages",
+        capability=Capability.MESSAGES,
+        event_types=[EVENT_NEW_MESSAGE],
+    ),
+    SchoolPortalEventDescription(
+        key="discipline",
+        translation_key="discipline",
+        capability=Capability.DISCIPLINE,
+        event_types=[EVENT_NEW_DISCIPLINE],
+    ),
+    SchoolPortalEventDescription(
+        key="grades",
+        translation_key="grades",
+        capability=Capability.GRADES,
+        event_types=[EVENT_NEW_GRADE],
+    ),
+    SchoolPortalEventDescription(
+        key="timetable_changes",
+        translation_key="timetable_changes",
+        capability=Capability.TIMETABLE,
+        event_types=[EVENT_LESSON_CANCELLED, EVENT_LESSON_CHANGED],
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SchoolPortalConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the event entities of every pupil, for what the portal offers."""
+    capabilities = entry.runtime_data.capabilities
+    descriptions = [
+        description for description in EVENTS if description.capability in capabilities
+    ]
+    add_pupil_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, student_id: [
+            SchoolPortalEvent(coordinator, student_id, description)
+            for description in descriptions
+        ],
+    )
+
+
+class SchoolPortalEvent(SchoolPortalEntity, EventEntity):
+    """Fires when the coordinator finds an item it never saw before."""
+
+    entity_description: SchoolPortalEventDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Fire what the refresh before our creation found."""
+        await super().async_added_to_hass()
+        self._fire_new_items()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Fire new items, then write the state."""
+        self._fire_new_items()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _fire_new_items(self) -> None:
+        # The coordinator hands each item out once: no duplicate on re-runs.
+        for item in self.coordinator.take_new_items(self.student_id, self.event_types):
+            self._trigger_event(item.event_type, item.attributes)
+            self.async_write_ha_state()

@@ -1,0 +1,171 @@
+"""Calendar: the polled window and any other range the frontend asks for."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.school_portal.const import DOMAIN
+from sandbox.app import Sandbox
+
+from .conftest import pupil_id
+
+NOA = "p1002"
+
+
+def calendar_id(hass: HomeAssistant, entry: MockConfigEntry, sandbox: Sandbox) -> str:
+    """Noa's timetable entity."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "calendar",
+        DOMAIN,
+        f"{entry.unique_id}_{pupil_id(entry, sandbox, NOA)}_timetable",
+    )
+    assert entity_id
+    return entity_id
+
+
+def local(day: date, clock: Any) -> datetime:
+    """A naive sandbox wall-clock time, read in HA's (= the school's) time zone."""
+    return datetime.combine(day, clock, tzinfo=dt_util.get_default_time_zone())
+
+
+def expected(sandbox: Sandbox, start: date, end: date) -> list[tuple[datetime, bool]]:
+    """Noa's lessons in the dataset: start and whether cancelled."""
+    return sorted(
+        (local(lesson.day, lesson.start.time()), lesson.cancelled)
+        for lesson in sandbox.dataset.lessons(NOA, start, end)
+    )
+
+
+async def get_events(
+    hass_client: Any, entity_id: str, start: date, end: date
+) -> tuple[int, Any]:
+    """GET the calendar API for whole local days."""
+    client = await hass_client()
+    tz = dt_util.get_default_time_zone()
+    start_at = datetime.combine(start, datetime.min.time(), tzinfo=tz).isoformat()
+    end_at = datetime.combine(end, datetime.min.time(), tzinfo=tz).isoformat()
+    response = await client.get(
+        f"/api/calendars/{entity_id}?start={quote(start_at)}&end={quote(end_at)}"
+    )
+    return response.status, await response.json()
+
+
+def starts(events: list[dict[str, Any]]) -> list[tuple[datetime, bool]]:
+    """Start and cancelled flag of API events."""
+    return sorted(
+        (
+            dt_util.parse_datetime(event["start"]["dateTime"]),
+            event["summary"].endswith("(cancelled)"),
+        )
+        for event in events
+    )
+
+
+async def test_state_is_next_lesson(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+) -> None:
+    """The state shows the lesson going on or the next one."""
+    state = hass.states.get(calendar_id(hass, init_integration, sandbox))
+    now = dt_util.now()
+    upcoming = min(
+        local(lesson.day, lesson.end.time())
+        for lesson in sandbox.dataset.lessons(
+            NOA, now.date(), now.date() + timedelta(days=10)
+        )
+        if not lesson.cancelled and local(lesson.day, lesson.end.time()) > now
+    )
+    assert dt_util.parse_datetime(state.attributes["end_time"]) == upcoming.replace(
+        tzinfo=None
+    )
+    assert state.attributes["location"]
+
+
+async def test_window_events(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    hass_client: Any,
+) -> None:
+    """This week's lessons come from the coordinator, with rooms and teachers."""
+    today = dt_util.now().date()
+    sandbox.log.clear()
+    status, events = await get_events(
+        hass_client,
+        calendar_id(hass, init_integration, sandbox),
+        today,
+        today + timedelta(days=7),
+    )
+    assert status == HTTPStatus.OK
+    assert starts(events) == expected(sandbox, today, today + timedelta(days=7))
+    assert events
+    assert all(event["location"] for event in events)
+    assert sandbox.log.count("webtop") == 0
+
+
+async def test_month_view_outside_window(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    hass_client: Any,
+) -> None:
+    """A month far ahead is read from the portal, then served from the cache."""
+    entity_id = calendar_id(hass, init_integration, sandbox)
+    today = dt_util.now().date()
+    dataset = sandbox.dataset
+    # Far ahead if the school year lasts that long, else far back.
+    start = today + timedelta(days=35)
+    if start + timedelta(days=35) > dataset.year_end:
+        start = today - timedelta(days=70)
+    end = start + timedelta(days=35)
+    cancelled = next(
+        lesson for lesson in dataset.lessons(NOA, start, end) if not lesson.cancelled
+    )
+    dataset.cancel_lesson(NOA, cancelled.day, cancelled.hour)
+    sandbox.log.clear()
+
+    status, events = await get_events(hass_client, entity_id, start, end)
+    assert status == HTTPStatus.OK
+    assert starts(events) == expected(sandbox, start, end)
+    assert any(flag for _, flag in starts(events))
+    assert sandbox.log.count("webtop") > 0
+
+    sandbox.log.clear()
+    status, again = await get_events(hass_client, entity_id, start, end)
+    assert again == events
+    assert sandbox.log.count("webtop") == 0
+
+    # A range across the window's edge joins both sources without gaps or doubles.
+    edge_start = today + timedelta(days=10)
+    status, events = await get_events(
+        hass_client, entity_id, edge_start, edge_start + timedelta(days=10)
+    )
+    assert starts(events) == expected(
+        sandbox, edge_start, edge_start + timedelta(days=10)
+    )
+
+
+async def test_read_error(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    hass_client: Any,
+) -> None:
+    """A portal failure on a far range is an error, not a crash or an empty month."""
+    today = dt_util.now().date()
+    sandbox.faults.set("webtop", "maintenance")
+    status, body = await get_events(
+        hass_client,
+        calendar_id(hass, init_integration, sandbox),
+        today + timedelta(days=60),
+        today + timedelta(days=67),
+    )
+    assert status == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert "PortalUnavailable" in body["message"]

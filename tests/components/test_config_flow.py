@@ -1,0 +1,335 @@
+"""Config flow: every step, error, recovery and abort."""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.school_portal.const import DOMAIN, WEBTOP_DEFAULT_SERVER
+from sandbox.app import Sandbox
+
+from .conftest import PARENT, PARENT_PASSWORD, PUPIL, PUPIL_PASSWORD, unique_id_of
+
+
+def token_of(sandbox: Sandbox, username: str) -> str:
+    """The long-lived browser token the sandbox accepts for a login."""
+    return next(a["token"] for a in sandbox.accounts() if a["username"] == username)
+
+
+async def start_login(hass: HomeAssistant, step: str) -> dict[str, Any]:
+    """Walk the menus to a Webtop login form."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "user"
+    assert result["menu_options"] == ["webtop"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "webtop"}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["webtop_password", "webtop_token"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == step
+    assert result["errors"] == {}
+    return result
+
+
+async def test_password_login_creates_entry(
+    hass: HomeAssistant, server_url: str, sandbox: Sandbox
+) -> None:
+    """A parent's password login creates one entry per account."""
+    result = await start_login(hass, "webtop_password")
+    schema = result["data_schema"].schema
+    server_key = next(key for key in schema if key == "server")
+    assert server_key.default() == WEBTOP_DEFAULT_SERVER
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": server_url + "/", "username": PARENT, "password": PARENT_PASSWORD},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.unique_id == unique_id_of(PARENT)
+    assert entry.data == {
+        "portal": "webtop",
+        "server": server_url,
+        "username": PARENT,
+        "password": PARENT_PASSWORD,
+    }
+    # Titles end up in logs: no username, no pupil name.
+    assert PARENT not in entry.title
+    assert entry.title.startswith("Webtop")
+    assert entry.state is ConfigEntryState.LOADED
+    assert len(entry.runtime_data.data) == 2
+
+
+async def test_token_login_creates_entry(
+    hass: HomeAssistant, server_url: str, sandbox: Sandbox
+) -> None:
+    """A pasted browser token works too, and matches the password login's account."""
+    result = await start_login(hass, "webtop_token")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": server_url, "username": PUPIL, "token": token_of(sandbox, PUPIL)},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == unique_id_of(PUPIL)
+    assert "password" not in result["result"].data
+
+
+@pytest.mark.parametrize(
+    ("prepare", "error"),
+    [
+        ("bad_password", "invalid_auth"),
+        ("maintenance", "cannot_connect"),
+        ("rate_limit", "cannot_connect"),
+        ("closed_port", "cannot_connect"),
+        ("malformed", "unknown"),
+    ],
+)
+async def test_login_errors_recover(
+    hass: HomeAssistant,
+    server_url: str,
+    sandbox: Sandbox,
+    prepare: str,
+    error: str,
+) -> None:
+    """Each failure shows on the form, and a corrected attempt succeeds."""
+    result = await start_login(hass, "webtop_password")
+    user_input = {"server": server_url, "username": PARENT, "password": PARENT_PASSWORD}
+    if prepare == "bad_password":
+        user_input["password"] = "wrong"
+    elif prepare == "closed_port":
+        user_input["server"] = "http://127.0.0.1:9/webtop"
+    else:
+        sandbox.faults.set("webtop", prepare)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    # What was typed stays, except the secret.
+    suggested = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested["username"] == PARENT
+    assert suggested.get("password") is None
+
+    sandbox.faults.clear()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": server_url, "username": PARENT, "password": PARENT_PASSWORD},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_unexpected_error(hass: HomeAssistant, server_url: str) -> None:
+    """A bug in the client shows as unknown, not as a crash."""
+    result = await start_login(hass, "webtop_password")
+    with patch(
+        "custom_components.school_portal.api.webtop.WebtopClient.login",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {"server": server_url, "username": PARENT, "password": PARENT_PASSWORD},
+        )
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_duplicate_aborts(
+    hass: HomeAssistant, server_url: str, sandbox: Sandbox
+) -> None:
+    """The same account twice (password, then token) is refused."""
+    MockConfigEntry(domain=DOMAIN, unique_id=unique_id_of(PARENT)).add_to_hass(hass)
+    result = await start_login(hass, "webtop_token")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": server_url, "username": PARENT, "token": token_of(sandbox, PARENT)},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth_password(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+) -> None:
+    """A password entry asks for the password, recovers from a wrong one."""
+    entry = init_integration
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert [str(key) for key in result["data_schema"].schema] == ["password"]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": PARENT_PASSWORD}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["password"] == PARENT_PASSWORD
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_token(
+    hass: HomeAssistant, server_url: str, sandbox: Sandbox
+) -> None:
+    """A token entry asks for a fresh token."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=unique_id_of(PUPIL),
+        data={
+            "portal": "webtop",
+            "server": server_url,
+            "username": PUPIL,
+            "token": "dead",
+        },
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 1
+    result = flows[0]
+    assert result["step_id"] == "reauth_confirm"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"token": token_of(sandbox, PUPIL)}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"] == token_of(sandbox, PUPIL)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure(
+    hass: HomeAssistant, init_integration: MockConfigEntry, server_url: str
+) -> None:
+    """Reconfigure changes the login of the same account, refuses another one."""
+    entry = init_integration
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    suggested = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {"server": server_url, "username": PARENT}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": "http://127.0.0.1:9/webtop", "username": PARENT, "password": "x"},
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": server_url, "username": PUPIL, "password": PUPIL_PASSWORD},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert entry.data["username"] == PARENT
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": server_url + "/", "username": PARENT, "password": PARENT_PASSWORD},
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["server"] == server_url
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """Options: interval, pupils and time zone; saved, then the entry reloads."""
+    entry = init_integration
+    coordinator = entry.runtime_data
+    pupils = sorted(coordinator.data)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    defaults = {str(key): key.default() for key in result["data_schema"].schema}
+    assert defaults["scan_interval"] == 30
+    assert sorted(defaults["students"]) == pupils
+    assert defaults["time_zone"] == hass.config.time_zone
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"scan_interval": 45, "students": [], "time_zone": "Asia/Jerusalem"},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"students": "no_students"}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"scan_interval": 45, "students": pupils[:1], "time_zone": "Asia/Jerusalem"},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        "scan_interval": 45,
+        "students": pupils[:1],
+        "time_zone": "Asia/Jerusalem",
+    }
+    # The reload happened: a new coordinator with the new settings.
+    new = entry.runtime_data
+    assert new is not coordinator
+    assert entry.state is ConfigEntryState.LOADED
+    assert list(new.data) == pupils[:1]
+    assert str(new.tz) == "Asia/Jerusalem"
+    assert new.scan_interval.total_seconds() == 45 * 60
+
+    # Everyone selected means "all pupils, also future ones".
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"scan_interval": 30, "students": pupils, "time_zone": "Asia/Jerusalem"},
+    )
+    await hass.async_block_till_done()
+    assert entry.options["students"] == []
+    assert sorted(entry.runtime_data.data) == pupils
+
+
+async def test_options_not_loaded(hass: HomeAssistant) -> None:
+    """Options need the loaded entry (the pupils come from the portal)."""
+    entry = MockConfigEntry(domain=DOMAIN, unique_id="x", data={"portal": "webtop"})
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_loaded"
+
+
+async def test_invalid_server(hass: HomeAssistant, server_url: str) -> None:
+    """A server address the client cannot use is pointed out on its field."""
+    result = await start_login(hass, "webtop_password")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": "ftp://example.org", "username": PARENT, "password": "x"},
+    )
+    assert result["errors"] == {"server": "invalid_server"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": server_url, "username": PARENT, "password": PARENT_PASSWORD},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY

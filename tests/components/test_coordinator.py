@@ -1,0 +1,154 @@
+"""Coordinator parts that the sandbox cannot reach: stores, statuses, capabilities."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.school_portal.api.models import (
+    Capability,
+    Grade,
+    Lesson,
+    LessonStatus,
+    Student,
+    StudentData,
+)
+from custom_components.school_portal.api.webtop import WebtopClient
+from custom_components.school_portal.calendar import lesson_event
+from custom_components.school_portal.const import DOMAIN
+from custom_components.school_portal.coordinator import (
+    HomeworkDoneStore,
+    SeenStore,
+    _notable_items,
+)
+from sandbox.app import Sandbox
+
+from .conftest import pupil_id
+
+TODAY = date(2026, 11, 22)
+
+
+def lesson(status: LessonStatus, note: str | None = None) -> Lesson:
+    """A lesson tomorrow at eight."""
+    start = dt_util.now().replace(hour=8, minute=0, second=0, microsecond=0)
+    return Lesson(
+        uid=f"l-{status}",
+        start=start,
+        end=start + timedelta(minutes=45),
+        subject="Maths",
+        rooms=("12",),
+        status=status,
+        note=note,
+    )
+
+
+def test_notable_items() -> None:
+    """Grades are news, exams and ordinary lessons are not."""
+    data = StudentData(
+        student=Student("s1", "A", "B"),
+        lessons=(lesson(LessonStatus.EXAM), lesson(LessonStatus.NORMAL)),
+        grades=(Grade("g1", "Maths", "95", TODAY, out_of="100"),),
+    )
+    items = list(_notable_items(data))
+    assert [(kind, uid) for kind, uid, _ in items] == [("new_grade", "g1")]
+    assert items[0][2]["value"] == "95"
+
+
+def test_lesson_event_marks_status() -> None:
+    """Cancelled lessons say so in the summary; changes and exams in the description."""
+    assert lesson_event(lesson(LessonStatus.CANCELLED)).summary == "Maths (cancelled)"
+    changed = lesson_event(lesson(LessonStatus.CHANGED, note="Room 14 instead"))
+    assert changed.summary == "Maths"
+    assert changed.description == "Changed\nRoom 14 instead"
+    assert changed.location == "12"
+    assert lesson_event(lesson(LessonStatus.EXAM)).description == "Exam"
+    assert lesson_event(lesson(LessonStatus.NORMAL)).description is None
+
+
+async def test_seen_store_forgets_old_keys(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Keys unseen for weeks are dropped; recent ones stay."""
+    key = f"{DOMAIN}.e1.seen"
+    hass_storage[key] = {
+        "version": 1,
+        "key": key,
+        "data": {
+            "items": {"old": "2026-01-01", "recent": TODAY.isoformat()},
+            "seeded": ["s1"],
+        },
+    }
+    store = SeenStore(hass, "e1")
+    await store.async_load()
+    assert store.is_seeded("s1")
+    assert not store.mark("recent", TODAY)
+    store.prune(TODAY)
+    await store.async_save()
+    assert hass_storage[key]["data"]["items"] == {"recent": TODAY.isoformat()}
+    assert store.mark("old", TODAY)
+
+
+async def test_done_store_forgets_old_marks(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Done marks older than half a year go."""
+    store = HomeworkDoneStore(hass, "e1")
+    await store.async_load()
+    await store.async_set("s1", "old", True, TODAY - timedelta(days=400))
+    await store.async_set("s1", "new", True, TODAY)
+    assert store.get("s1", "old") is None
+    assert store.get("s1", "new") is True
+    assert store.get("s2", "new") is None
+
+
+async def test_unknown_pupil_has_no_lessons(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Asking for a pupil that is not shown answers with nothing."""
+    coordinator = init_integration.runtime_data
+    today = dt_util.now().date()
+    assert await coordinator.async_get_lessons("nobody", today, today) == []
+    assert coordinator.lessons_on("nobody", today) == []
+
+
+async def test_lesson_cache_expires(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+) -> None:
+    """An expired week is read again."""
+    coordinator = init_integration.runtime_data
+    noa = pupil_id(init_integration, sandbox, "p1002")
+    start = dt_util.now().date() - timedelta(days=60)
+    first = await coordinator.async_get_lessons(noa, start, start + timedelta(days=7))
+    for cached in coordinator._lesson_cache.values():
+        cached.expires = 0
+    with patch.object(
+        WebtopClient, "lessons", wraps=coordinator.client.lessons
+    ) as read:
+        again = await coordinator.async_get_lessons(
+            noa, start, start + timedelta(days=7)
+        )
+    assert read.await_count == 1
+    assert again == first
+
+
+async def test_entities_follow_capabilities(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A portal with messages only gets no calendar, no to-do list."""
+    mock_config_entry.add_to_hass(hass)
+    with patch.object(WebtopClient, "capabilities", frozenset({Capability.MESSAGES})):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    domains = {
+        item.domain
+        for item in er.async_entries_for_config_entry(
+            er.async_get(hass), mock_config_entry.entry_id
+        )
+    }
+    assert domains == {"sensor", "event"}

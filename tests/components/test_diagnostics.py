@@ -1,0 +1,107 @@
+"""Diagnostics and logs: no secret, no personal name, ever."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.school_portal.const import DOMAIN
+from sandbox.app import Sandbox
+
+from .conftest import PARENT, PARENT_PASSWORD, add_homework, refresh
+
+
+def secrets_and_names(sandbox: Sandbox) -> list[str]:
+    """Everything that must never leak: credentials, tokens, pupils' and teachers' names."""
+    dataset = sandbox.dataset
+    words = [PARENT, PARENT_PASSWORD]
+    words += [account["token"] for account in sandbox.accounts()]
+    for pupil in dataset.pupils.values():
+        words += [pupil.name, pupil.name_he, pupil.first_name, pupil.first_name_he]
+    for teacher in dataset.teachers.values():
+        words += [teacher.name, teacher.name_he]
+    return words
+
+
+def assert_clean(text: str, sandbox: Sandbox) -> None:
+    """Fail on any leak, naming the leak's kind only."""
+    # Whole words only: "Ari" is a name, "variable" is not.
+    leaks = [
+        word
+        for word in secrets_and_names(sandbox)
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)
+    ]
+    assert not leaks, f"{len(leaks)} secret(s) or name(s) leaked"
+
+
+async def test_diagnostics_redacted(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    hass_client: Any,
+) -> None:
+    """Diagnostics show shapes and counts, with the login redacted."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["username"] == "**REDACTED**"
+    assert diagnostics["entry"]["unique_id"] == "**REDACTED**"
+    assert diagnostics["portal"] == "webtop"
+    assert diagnostics["account"] == {"kind": "parent", "pupils": 2}
+    assert len(diagnostics["pupils"]) == 2
+    assert all(pupil["lessons"] > 0 for pupil in diagnostics["pupils"])
+    assert diagnostics["last_update_success"] is True
+    assert_clean(str(diagnostics), sandbox)
+
+
+async def test_logs_stay_clean(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    sandbox: Sandbox,
+    hass_client: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Set-up, refreshes with faults, reauth and diagnostics log nothing personal."""
+    caplog.set_level(logging.DEBUG)
+    assert await async_setup_component(hass, "diagnostics", {})
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    add_homework(sandbox, "p1002")
+    sandbox.dataset.add_message(PARENT, subject="Hello")
+    await refresh(hass, mock_config_entry)
+    for fault in ("malformed", "http_500", "expire_sessions"):
+        sandbox.faults.set("webtop", fault)
+        await refresh(hass, mock_config_entry)
+        sandbox.faults.clear()
+    await refresh(hass, mock_config_entry)
+
+    sandbox.faults.set("webtop", "password_changed")
+    await refresh(hass, mock_config_entry)
+    flow = hass.config_entries.flow.async_progress_by_handler(DOMAIN)[0]
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"password": PARENT_PASSWORD}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    sandbox.faults.clear()
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"password": PARENT_PASSWORD}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reauth_successful"
+
+    await get_diagnostics_for_config_entry(hass, hass_client, mock_config_entry)
+    assert "school_portal" in caplog.text
+    assert_clean(caplog.text, sandbox)

@@ -1,0 +1,79 @@
+"""Translations: every language has every key, with the same placeholders."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import custom_components.school_portal as integration
+
+ROOT = Path(integration.__file__).parent
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Dotted keys to strings."""
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def load(name: str) -> dict[str, str]:
+    """One translation file, flattened."""
+    return flatten(json.loads((ROOT / name).read_text(encoding="utf-8")))
+
+
+def test_english_is_strings() -> None:
+    """Custom integrations read translations/en.json: it must be complete."""
+    assert load("translations/en.json") == load("strings.json")
+
+
+@pytest.mark.parametrize("language", ["he", "fr", "de", "sv"])
+def test_language_complete(language: str) -> None:
+    """Same keys, same placeholders, no URL, nothing left in English."""
+    english = load("translations/en.json")
+    other = load(f"translations/{language}.json")
+    assert other.keys() == english.keys()
+    for key, text in other.items():
+        assert re.findall(r"{\w+}", text) == re.findall(r"{\w+}", english[key]), key
+        assert "://" not in text
+    untranslated = [
+        key
+        for key, text in other.items()
+        if text == english[key]
+        and text not in {"Webtop", "Token", "Server", "Messages"}
+        and "Webtop (SmartSchool" not in text
+    ]
+    assert not untranslated
+
+
+def test_icons_cover_entities() -> None:
+    """Every translated entity has an icon."""
+    names = {
+        key.rsplit(".", 1)[0]
+        for key in load("strings.json")
+        if key.startswith("entity.") and key.endswith(".name")
+    }
+    icons = {
+        key.rsplit(".", 1)[0] for key in load("icons.json") if key.endswith(".default")
+    }
+    assert names == icons
+
+
+def test_manifest() -> None:
+    """hassfest's order (domain, name, then alphabetical) and HACS's keys."""
+    manifest = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    for key in ("version", "documentation", "issue_tracker", "codeowners", "iot_class"):
+        assert manifest[key]
+    assert manifest["documentation"].startswith("https://")
+    assert manifest["requirements"] == []
