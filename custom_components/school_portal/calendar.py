@@ -88,7 +88,9 @@ class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
         lessons = await self.coordinator.async_get_lessons(
             self.student_id,
             start_date.astimezone(tz).date(),
-            end_date.astimezone(tz).date() + timedelta(days=1),
+            # The end is exclusive: a range ending at midnight needs no more days.
+            (end_date.astimezone(tz) - timedelta(microseconds=1)).date()
+            + timedelta(days=1),
         )
         return [
             lesson_event(lesson)

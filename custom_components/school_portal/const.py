@@ -25,9 +25,12 @@ NIGHT_START: Final = time(22, 0)
 NIGHT_END: Final = time(6, 0)
 NIGHT_INTERVAL: Final = timedelta(hours=1)
 
-# The coordinator's window: yesterday (late changes) up to two weeks ahead.
-WINDOW_DAYS_BEFORE: Final = 1
-WINDOW_DAYS_AFTER: Final = 14
+# The coordinator's window. A week back, because portals like Webtop list
+# homework at the lesson that set it: homework set last Thursday and due
+# tomorrow must not drop out of the to-do list. Six days ahead ends inside
+# next week (Webtop weeks start on Sunday), so a refresh reads two weeks.
+WINDOW_DAYS_BEFORE: Final = 7
+WINDOW_DAYS_AFTER: Final = 6
 
 # Calendar ranges outside the window are read per week and kept this long.
 LESSON_CACHE_TTL: Final = timedelta(minutes=30)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+# Imported before any clock is frozen: diagnostics imports it lazily, and its
+# dataclass models cannot be built while freezegun replaces datetime.
+import aiohasupervisor  # noqa: F401
 import pytest
 from aiohttp.test_utils import TestServer
 from homeassistant.core import HomeAssistant
@@ -17,6 +21,20 @@ from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox, create_app
 from sandbox.dataset import Dataset
 
+# Every HA test runs on a fixed term-time Wednesday (ticking from there), so
+# that no test depends on the day CI runs: weekends, holidays and the summer
+# would otherwise change what the sandbox's school year shows "today".
+FROZEN_NOW = "2026-11-18T18:00:00+00:00"  # 10:00 in the test's US/Pacific
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Pin the clock of every test in this folder."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.freeze_time(FROZEN_NOW, tick=True))
+
+
+HERE = Path(__file__).parent
 PARENT = "levi.parent"
 PARENT_PASSWORD = "sandbox-parent"
 PUPIL = "dana.cohen"
