@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -14,8 +14,9 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
 
 from .api.models import Capability, Lesson, LessonStatus
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
@@ -33,6 +34,8 @@ class SchoolPortalSensorDescription(SensorEntityDescription):
     attributes_fn: Callable[[SchoolPortalCoordinator, str], dict[str, Any]] | None = (
         None
     )
+    # When the value changes by the clock alone (a lesson starts, a day ends).
+    boundary_fn: Callable[[SchoolPortalCoordinator, str], datetime | None] | None = None
 
 
 def _held(lessons: list[Lesson]) -> list[Lesson]:
@@ -60,6 +63,19 @@ def _next_lesson(
         key=lambda lesson: lesson.start,
     )
     return upcoming[0] if upcoming else None
+
+
+def _next_lesson_start(
+    coordinator: SchoolPortalCoordinator, student_id: str
+) -> datetime | None:
+    lesson = _next_lesson(coordinator, student_id)
+    return lesson.start if lesson else None
+
+
+def _next_midnight(coordinator: SchoolPortalCoordinator, student_id: str) -> datetime:
+    """The school's next midnight: "today" and "tomorrow" move on then."""
+    tomorrow = coordinator.now().date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=coordinator.tz)
 
 
 def _homework_due_tomorrow(
@@ -107,9 +123,8 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         translation_key="next_lesson",
         capability=Capability.TIMETABLE,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda coordinator, student_id: (
-            lesson.start if (lesson := _next_lesson(coordinator, student_id)) else None
-        ),
+        value_fn=_next_lesson_start,
+        boundary_fn=_next_lesson_start,
         attributes_fn=lambda coordinator, student_id: {
             "subject": lesson.subject
             if (lesson := _next_lesson(coordinator, student_id))
@@ -124,6 +139,7 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         value_fn=lambda coordinator, student_id: _first_lesson(
             coordinator, student_id, 0
         ),
+        boundary_fn=_next_midnight,
     ),
     SchoolPortalSensorDescription(
         key="first_lesson_tomorrow",
@@ -133,6 +149,7 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         value_fn=lambda coordinator, student_id: _first_lesson(
             coordinator, student_id, 1
         ),
+        boundary_fn=_next_midnight,
     ),
     SchoolPortalSensorDescription(
         key="homework_due_tomorrow",
@@ -140,6 +157,7 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         capability=Capability.HOMEWORK,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_homework_due_tomorrow,
+        boundary_fn=_next_midnight,
     ),
 )
 
@@ -168,6 +186,47 @@ class SchoolPortalSensor(SchoolPortalEntity, SensorEntity):
     """A number or a time about one pupil."""
 
     entity_description: SchoolPortalSensorDescription
+    _unsub_boundary: CALLBACK_TYPE | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Start following the clock as well as the coordinator."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._cancel_boundary)
+        self._schedule_boundary()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the new data, then wait for the next clock boundary."""
+        super()._handle_coordinator_update()
+        self._schedule_boundary()
+
+    @callback
+    def _schedule_boundary(self) -> None:
+        """Rewrite the state when the clock alone changes the value.
+
+        Without this, "next lesson" would show a lesson that already started
+        until the next poll, up to an hour later at night.
+        """
+        self._cancel_boundary()
+        boundary_fn = self.entity_description.boundary_fn
+        if boundary_fn is None or not self.available:
+            return
+        if (when := boundary_fn(self.coordinator, self.student_id)) is not None:
+            self._unsub_boundary = async_track_point_in_utc_time(
+                self.hass, self._at_boundary, when
+            )
+
+    @callback
+    def _at_boundary(self, _now: datetime) -> None:
+        self._unsub_boundary = None
+        self.async_write_ha_state()
+        self._schedule_boundary()
+
+    @callback
+    def _cancel_boundary(self) -> None:
+        if self._unsub_boundary is not None:
+            self._unsub_boundary()
+            self._unsub_boundary = None
 
     @property
     def native_value(self) -> int | datetime | None:

@@ -27,6 +27,7 @@ from sandbox.dataset import Dataset
 FROZEN_NOW = "2026-11-18T18:00:00+00:00"  # 10:00 in the test's US/Pacific
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-freezer looks for the marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Pin the clock of every test in this folder."""
     for item in items:

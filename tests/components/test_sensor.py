@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
@@ -91,3 +95,47 @@ async def test_lesson_times(
     assert state.state == as_state(upcoming[0][0])
     assert state.attributes["subject"]
     assert state.attributes["device_class"] == "timestamp"
+
+
+async def test_clock_moves_lesson_sensors_without_polling(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    sandbox: Sandbox,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A started lesson and a new day change the sensors between two polls."""
+    entry = mock_config_entry
+    entry.add_to_hass(hass)
+    # No poll may run: only the clock may change the sensors here.
+    hass.config_entries.async_update_entry(entry, pref_disable_polling=True)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    tz = dt_util.get_default_time_zone()
+    today = dt_util.now().date()
+    held = sorted(
+        lesson.start.replace(tzinfo=tz)
+        for lesson in sandbox.dataset.lessons(NOA, today, today + timedelta(days=10))
+        if not lesson.cancelled and lesson.start.replace(tzinfo=tz) > dt_util.now()
+    )
+    first, second = held[0], held[1]
+    assert sensor_state(hass, entry, sandbox, "next_lesson").state == as_state(first)
+    sandbox.log.clear()
+
+    freezer.move_to(first + timedelta(seconds=1))
+    async_fire_time_changed(hass, first + timedelta(seconds=1))
+    await hass.async_block_till_done()
+    assert sensor_state(hass, entry, sandbox, "next_lesson").state == as_state(second)
+
+    tomorrow = today + timedelta(days=1)
+    midnight = datetime.combine(tomorrow, time(0, 0, 1), tzinfo=tz)
+    freezer.move_to(midnight)
+    async_fire_time_changed(hass, midnight)
+    await hass.async_block_till_done()
+    assert sensor_state(hass, entry, sandbox, "first_lesson_today").state == as_state(
+        first_start(sandbox, tomorrow)
+    )
+    assert sensor_state(
+        hass, entry, sandbox, "first_lesson_tomorrow"
+    ).state == as_state(first_start(sandbox, tomorrow + timedelta(days=1)))
+    # The clock did it, not a poll.
+    assert sandbox.log.count("webtop") == 0
