@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from homeassistant.components.calendar import (
@@ -11,8 +12,10 @@ from homeassistant.components.calendar import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.translation import async_get_translations
 
 from .api.models import Capability, Lesson, LessonStatus
+from .const import DOMAIN
 from .coordinator import SchoolPortalConfigEntry
 from .entity import SchoolPortalEntity, add_pupil_entities
 
@@ -38,17 +41,16 @@ async def async_setup_entry(
     )
 
 
-def lesson_event(lesson: Lesson) -> CalendarEvent:
-    """Show a lesson as a calendar event."""
+def lesson_event(lesson: Lesson, status_words: Mapping[str, str]) -> CalendarEvent:
+    """Show a lesson as a calendar event, its status in the user's language."""
     summary = lesson.subject
     details: list[str] = []
-    if lesson.status is LessonStatus.CANCELLED:
-        summary = f"{lesson.subject} (cancelled)"
-        details.append("Cancelled")
-    elif lesson.status is LessonStatus.CHANGED:
-        details.append("Changed")
-    elif lesson.status is LessonStatus.EXAM:
-        details.append("Exam")
+    if lesson.status is not LessonStatus.NORMAL:
+        word = status_words.get(lesson.status.value, lesson.status.value)
+        details.append(word)
+        if lesson.status is LessonStatus.CANCELLED:
+            # The calendar card shows only the summary: say it there too.
+            summary = f"{lesson.subject} ({word})"
     if lesson.teachers:
         details.append(", ".join(lesson.teachers))
     if lesson.note:
@@ -66,6 +68,21 @@ def lesson_event(lesson: Lesson) -> CalendarEvent:
 class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
     """A pupil's lessons."""
 
+    _status_words: Mapping[str, str] = {}
+
+    async def async_added_to_hass(self) -> None:
+        """Load the words for "cancelled" and "changed" in HA's language."""
+        await super().async_added_to_hass()
+        translations = await async_get_translations(
+            self.hass, self.hass.config.language, "selector", [DOMAIN]
+        )
+        prefix = f"component.{DOMAIN}.selector.lesson_status.options."
+        self._status_words = {
+            key.removeprefix(prefix): word
+            for key, word in translations.items()
+            if key.startswith(prefix)
+        }
+
     @property
     def event(self) -> CalendarEvent | None:
         """The lesson going on now, else the next one."""
@@ -78,7 +95,7 @@ class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
             ),
             key=lambda lesson: lesson.start,
         )
-        return lesson_event(upcoming[0]) if upcoming else None
+        return lesson_event(upcoming[0], self._status_words) if upcoming else None
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
@@ -93,7 +110,7 @@ class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
             + timedelta(days=1),
         )
         return [
-            lesson_event(lesson)
+            lesson_event(lesson, self._status_words)
             for lesson in sorted(lessons, key=lambda lesson: lesson.start)
             if lesson.end > start_date and lesson.start < end_date
         ]

@@ -63,7 +63,7 @@ def starts(events: list[dict[str, Any]]) -> list[tuple[datetime, bool]]:
     return sorted(
         (
             dt_util.parse_datetime(event["start"]["dateTime"]),
-            event["summary"].endswith("(cancelled)"),
+            event["summary"].endswith("(Cancelled)"),
         )
         for event in events
     )
@@ -169,3 +169,28 @@ async def test_read_error(
     )
     assert status == HTTPStatus.INTERNAL_SERVER_ERROR
     assert "PortalUnavailable" in body["message"]
+
+
+async def test_status_in_the_users_language(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    sandbox: Sandbox,
+    hass_client: Any,
+) -> None:
+    """A Hebrew-speaking household reads "cancelled" in Hebrew."""
+    hass.config.language = "he"
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    today = dt_util.now().date()
+    status, events = await get_events(
+        hass_client,
+        calendar_id(hass, mock_config_entry, sandbox),
+        today - timedelta(days=7),
+        today + timedelta(days=7),
+    )
+    assert status == HTTPStatus.OK
+    cancelled = [event for event in events if "(" in event["summary"]]
+    assert cancelled
+    assert all(event["summary"].endswith("(בוטל)") for event in cancelled)
+    assert all(event["description"].startswith("בוטל") for event in cancelled)

@@ -62,13 +62,20 @@ def test_notable_items() -> None:
 
 def test_lesson_event_marks_status() -> None:
     """Cancelled lessons say so in the summary; changes and exams in the description."""
-    assert lesson_event(lesson(LessonStatus.CANCELLED)).summary == "Maths (cancelled)"
-    changed = lesson_event(lesson(LessonStatus.CHANGED, note="Room 14 instead"))
+    words = {"cancelled": "Cancelled", "changed": "Changed", "exam": "Exam"}
+    assert lesson_event(lesson(LessonStatus.CANCELLED), words).summary == (
+        "Maths (Cancelled)"
+    )
+    changed = lesson_event(lesson(LessonStatus.CHANGED, note="Room 14 instead"), words)
     assert changed.summary == "Maths"
     assert changed.description == "Changed\nRoom 14 instead"
     assert changed.location == "12"
-    assert lesson_event(lesson(LessonStatus.EXAM)).description == "Exam"
-    assert lesson_event(lesson(LessonStatus.NORMAL)).description is None
+    assert lesson_event(lesson(LessonStatus.EXAM), words).description == "Exam"
+    assert lesson_event(lesson(LessonStatus.NORMAL), words).description is None
+    # Without translations the status is still shown, by its key.
+    assert (
+        lesson_event(lesson(LessonStatus.CANCELLED), {}).summary == "Maths (cancelled)"
+    )
 
 
 async def test_seen_store_forgets_old_keys(
