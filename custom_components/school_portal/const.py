@@ -24,6 +24,8 @@ MAX_SCAN_INTERVAL: Final = 24 * 60
 NIGHT_START: Final = time(22, 0)
 NIGHT_END: Final = time(6, 0)
 NIGHT_INTERVAL: Final = timedelta(hours=1)
+# School breaks: no lesson ahead in the whole window. Messages may still come.
+BREAK_INTERVAL: Final = timedelta(hours=3)
 
 # The coordinator's window. A week back, because portals like Webtop list
 # homework at the lesson that set it: homework set last Thursday and due

@@ -33,6 +33,7 @@ from .api.models import (
     StudentData,
 )
 from .const import (
+    BREAK_INTERVAL,
     CONF_PORTAL,
     CONF_STUDENTS,
     DEFAULT_SCAN_INTERVAL,
@@ -351,14 +352,34 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         return data
 
     def _next_interval(self, retry_after: float | None) -> timedelta:
-        """Poll less at night, and never sooner than the portal asked."""
+        """Poll less at night and in breaks, never sooner than the portal asked."""
         interval = self.scan_interval
-        clock = dt_util.now(self.tz).time()
-        if clock >= NIGHT_START or clock < NIGHT_END:
+        now = dt_util.now(self.tz)
+        if now.time() >= NIGHT_START or now.time() < NIGHT_END:
             interval = max(interval, NIGHT_INTERVAL)
+        if self._on_break(now):
+            interval = max(interval, BREAK_INTERVAL)
         if retry_after:
             interval = max(interval, timedelta(seconds=retry_after))
         return interval
+
+    def _on_break(self, now: datetime) -> bool:
+        """Whether the last refresh shows a holiday today or no lesson ahead."""
+        if not self.data:
+            return False
+        today = now.date()
+        if any(
+            holiday.start <= today <= holiday.end
+            for student_data in self.data.values()
+            for holiday in student_data.holidays
+        ):
+            return True
+        # Only a portal that gives a timetable can tell a break by its absence.
+        return Capability.TIMETABLE in self.capabilities and not any(
+            lesson.end > now
+            for student_data in self.data.values()
+            for lesson in student_data.lessons
+        )
 
     @callback
     def _persist_session_state(self) -> None:

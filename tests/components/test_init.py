@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.school_portal import async_remove_config_entry_device
 from custom_components.school_portal.api.errors import ProtocolError
+from custom_components.school_portal.api.models import Holiday
 from custom_components.school_portal.const import DOMAIN, EVENT_SCHOOL_PORTAL
 from sandbox.app import Sandbox
 
@@ -312,6 +313,29 @@ async def test_polling_interval(
     ):
         interval = coordinator._next_interval(retry_after)
     assert interval == timedelta(minutes=minutes)
+
+
+async def test_polling_slows_down_in_breaks(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """No lesson ahead, or a holiday today: every three hours."""
+    coordinator = init_integration.runtime_data
+    term_time = dict(coordinator.data)
+    assert coordinator._next_interval(None) == timedelta(minutes=30)
+
+    coordinator.async_set_updated_data(
+        {sid: replace(data, lessons=()) for sid, data in term_time.items()}
+    )
+    assert coordinator._next_interval(None) == timedelta(hours=3)
+
+    today = dt_util.now(coordinator.tz).date()
+    holiday = Holiday(
+        "h", "Break", today - timedelta(days=1), today + timedelta(days=1)
+    )
+    coordinator.async_set_updated_data(
+        {sid: replace(data, holidays=(holiday,)) for sid, data in term_time.items()}
+    )
+    assert coordinator._next_interval(None) == timedelta(hours=3)
 
 
 async def test_rate_limit_stretches_interval(
