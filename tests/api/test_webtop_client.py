@@ -373,7 +373,11 @@ async def test_the_rest_of_the_surface(
     assert all(item.due == TODAY for item in today)
     assert added.given == TODAY
 
-    schedule = await client.schedule(noa, 0)
+    with pytest.raises(ProtocolError):
+        # Webtop refuses a school year the pupil is not in ("view is blocked").
+        await client.schedule(noa, 0, study_year=2001)
+    schedule = await client.schedule(noa, 0, study_year=sandbox.dataset.study_year)
+    assert schedule == await client.schedule(noa, 0)
     assert len(schedule) == len(
         sandbox.dataset.lessons(
             "p1002", week_start(TODAY), week_start(TODAY) + timedelta(7)

@@ -589,10 +589,17 @@ class WebtopClient(PortalClient):
         return (known or student).context
 
     def _pupil_card_body(
-        self, student: Student, week_index: int, module_id: int, view_type: int = 0
+        self,
+        student: Student,
+        week_index: int,
+        module_id: int,
+        view_type: int = 0,
+        study_year: int | None = None,
     ) -> dict[str, Any]:
         context = self._context(student)
-        study_year = _int(context.get("study_year")) or _study_year(self._today())
+        study_year = (
+            study_year or _int(context.get("study_year")) or _study_year(self._today())
+        )
         return {
             "weekIndex": week_index,
             "viewType": view_type,
@@ -748,12 +755,19 @@ class WebtopClient(PortalClient):
         week_index: int = 0,
         *,
         view_type: int = 0,
+        study_year: int | None = None,
         module_id: int = MODULE_SCHEDULE,
     ) -> list[Lesson]:
-        """The weekly timetable (week_index 0 is this week)."""
+        """The weekly timetable (week_index 0 is this week).
+
+        The school year defaults to the pupil's current one; Webtop names a
+        year by the calendar year in which it ends.
+        """
         data = await self._call(
             "PupilCard/GetPupilScheduale",
-            self._pupil_card_body(student, week_index, module_id, view_type),
+            self._pupil_card_body(
+                student, week_index, module_id, view_type, study_year
+            ),
         )
         lessons, _ = parse_week(student, _as_list(data, "days"), self._tz)
         return lessons
