@@ -181,6 +181,20 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
 
+    async def _async_update_login(
+        self, entry: SchoolPortalConfigEntry, user_input: dict[str, Any]
+    ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
+        """Log in with changed settings; store them if it is the same account."""
+        data = {**entry.data, **user_input}
+        account, errors = await self._async_login(data)
+        if account is None:
+            return None, errors
+        await self.async_set_unique_id(_unique_id(data, account))
+        self._abort_if_unique_id_mismatch(reason="wrong_account")
+        # The login normalized the server address: store it that way.
+        updates = {**user_input, CONF_SERVER: data[CONF_SERVER]}
+        return self.async_update_reload_and_abort(entry, data_updates=updates), {}
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -195,14 +209,9 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         secret = _secret_key(entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
-            account, errors = await self._async_login(data)
-            if account is not None:
-                await self.async_set_unique_id(_unique_id(data, account))
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates=user_input
-                )
+            result, errors = await self._async_update_login(entry, user_input)
+            if result is not None:
+                return result
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema({vol.Required(secret): PASSWORD_SELECTOR}),
@@ -218,14 +227,9 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         secret = _secret_key(entry.data)
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, **user_input}
-            account, errors = await self._async_login(data)
-            if account is not None:
-                await self.async_set_unique_id(_unique_id(data, account))
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={**user_input, CONF_SERVER: data[CONF_SERVER]}
-                )
+            result, errors = await self._async_update_login(entry, user_input)
+            if result is not None:
+                return result
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(

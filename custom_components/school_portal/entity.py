@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
@@ -10,7 +11,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.models import StudentData
+from .api.models import Capability, StudentData
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 
 PORTAL_NAMES = {"webtop": "Webtop (SmartSchool)"}
@@ -81,3 +82,30 @@ def add_pupil_entities(
 
     add_new_pupils()
     entry.async_on_unload(coordinator.async_add_listener(add_new_pupils))
+
+
+class _NeedsCapability(Protocol):
+    """An entity description that exists only where the portal offers something."""
+
+    @property
+    def capability(self) -> Capability:
+        """What the portal must offer."""
+        ...
+
+
+def add_described_entities[D: _NeedsCapability](
+    entry: SchoolPortalConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Sequence[D],
+    build: Callable[[SchoolPortalCoordinator, str, D], Entity],
+) -> None:
+    """Add one entity per pupil and description the portal can fill."""
+    capabilities = entry.runtime_data.capabilities
+    offered = [d for d in descriptions if d.capability in capabilities]
+    add_pupil_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, student_id: [
+            build(coordinator, student_id, description) for description in offered
+        ],
+    )

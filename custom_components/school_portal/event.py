@@ -18,7 +18,7 @@ from .const import (
     EVENT_NEW_MESSAGE,
 )
 from .coordinator import SchoolPortalConfigEntry
-from .entity import SchoolPortalEntity, add_pupil_entities
+from .entity import SchoolPortalEntity, add_described_entities
 
 PARALLEL_UPDATES = 0
 
@@ -70,18 +70,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the event entities of every pupil, for what the portal offers."""
-    capabilities = entry.runtime_data.capabilities
-    descriptions = [
-        description for description in EVENTS if description.capability in capabilities
-    ]
-    add_pupil_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator, student_id: [
-            SchoolPortalEvent(coordinator, student_id, description)
-            for description in descriptions
-        ],
-    )
+    add_described_entities(entry, async_add_entities, EVENTS, SchoolPortalEvent)
 
 
 class SchoolPortalEvent(SchoolPortalEntity, EventEntity):

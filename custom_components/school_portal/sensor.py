@@ -20,7 +20,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 
 from .api.models import Capability, Lesson, LessonStatus
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
-from .entity import SchoolPortalEntity, add_pupil_entities
+from .entity import SchoolPortalEntity, add_described_entities
 
 PARALLEL_UPDATES = 0
 
@@ -168,18 +168,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Set up the sensors of every pupil."""
-    capabilities = entry.runtime_data.capabilities
-    descriptions = [
-        description for description in SENSORS if description.capability in capabilities
-    ]
-    add_pupil_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator, student_id: [
-            SchoolPortalSensor(coordinator, student_id, description)
-            for description in descriptions
-        ],
-    )
+    add_described_entities(entry, async_add_entities, SENSORS, SchoolPortalSensor)
 
 
 class SchoolPortalSensor(SchoolPortalEntity, SensorEntity):
