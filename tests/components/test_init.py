@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from unittest.mock import patch
@@ -64,9 +65,11 @@ async def test_fault_and_recovery(
     init_integration: MockConfigEntry,
     sandbox: Sandbox,
     fault: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A portal fault makes entities unavailable until it clears; no duplicates."""
     entry = init_integration
+    caplog.set_level(logging.INFO, logger="custom_components.school_portal")
     events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
     sandbox.faults.slow_seconds = 3
     add_homework(sandbox, NOA)
@@ -84,6 +87,12 @@ async def test_fault_and_recovery(
     assert entry.runtime_data.last_update_success
     assert STATE_UNAVAILABLE not in states_of(hass, entry).values()
     assert [event.data["type"] for event in events] == ["new_homework"]
+    # Logged once when lost (not at every failed poll), once when back.
+    ours = [r for r in caplog.records if r.name == "custom_components.school_portal"]
+    assert [r.levelno for r in ours if r.levelno >= logging.INFO] == [
+        logging.ERROR,
+        logging.INFO,
+    ]
 
     await refresh(hass, entry)
     assert len(events) == 1
