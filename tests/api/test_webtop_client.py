@@ -25,6 +25,7 @@ from custom_components.school_portal.api.models import (
     AccountKind,
     DateWindow,
     LessonStatus,
+    Student,
 )
 from custom_components.school_portal.api.webtop import WebtopClient, week_start
 from sandbox.app import Sandbox, create_app
@@ -402,6 +403,9 @@ async def test_the_rest_of_the_surface(
 
     with pytest.raises(NotSupported):
         await client.set_homework_done(noa, "uid", True)
+    stranger = Student(id="someone", first_name="x", last_name="y")
+    with pytest.raises(ProtocolError):
+        await client.discipline_events(stranger)
     await client.close()
     assert client.account is None
 

@@ -585,8 +585,10 @@ class WebtopClient(PortalClient):
 
     def _context(self, student: Student) -> Mapping[str, str]:
         """The pupil's addressing values of the current session."""
-        known = self._pupils.get(student.id)
-        return (known or student).context
+        context = (self._pupils.get(student.id) or student).context
+        if not context.get("encrypted_id"):
+            raise ProtocolError("Webtop does not know this pupil")
+        return context
 
     def _pupil_card_body(
         self,
