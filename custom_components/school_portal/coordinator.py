@@ -84,8 +84,15 @@ class NewItem:
     attributes: dict[str, Any]
 
 
-def _notable_items(data: StudentData) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Items that can be new, with a small name-free description of each."""
+def _notable_items(
+    data: StudentData, now: datetime
+) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
+    """Items that can be new, a small name-free description, and whether it is past.
+
+    Something already over (homework past due, a lesson that has ended) is
+    remembered but never announced: a wider window, a pupil shown again or a
+    late portal must not turn last week into news.
+    """
     for homework in data.homework:
         yield (
             EVENT_NEW_HOMEWORK,
@@ -95,6 +102,7 @@ def _notable_items(data: StudentData) -> Iterator[tuple[str, str, dict[str, Any]
                 "subject": homework.subject,
                 "due": homework.due.isoformat(),
             },
+            homework.due_date < now.date(),
         )
     for message in data.messages:
         yield (
@@ -106,6 +114,7 @@ def _notable_items(data: StudentData) -> Iterator[tuple[str, str, dict[str, Any]
                 "received": message.received.isoformat(),
                 "has_attachments": message.has_attachments,
             },
+            False,
         )
     for discipline in data.discipline:
         yield (
@@ -118,6 +127,7 @@ def _notable_items(data: StudentData) -> Iterator[tuple[str, str, dict[str, Any]
                 "subject": discipline.subject,
                 "justified": discipline.justified,
             },
+            False,
         )
     for grade in data.grades:
         yield (
@@ -130,6 +140,7 @@ def _notable_items(data: StudentData) -> Iterator[tuple[str, str, dict[str, Any]
                 "out_of": grade.out_of,
                 "when": grade.when.isoformat(),
             },
+            False,
         )
     for lesson in data.lessons:
         if lesson.status is LessonStatus.CANCELLED:
@@ -147,6 +158,7 @@ def _notable_items(data: StudentData) -> Iterator[tuple[str, str, dict[str, Any]
                 "start": lesson.start.isoformat(),
                 "end": lesson.end.isoformat(),
             },
+            lesson.end <= now,
         )
 
 
@@ -401,12 +413,13 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
 
     async def _detect_new_items(self, data: dict[str, StudentData]) -> None:
         """Compare with the seen-store; save it before anything fires."""
-        today = dt_util.now(self.tz).date()
+        now = dt_util.now(self.tz)
+        today = now.date()
         fresh: list[NewItem] = []
         announce: list[NewItem] = []
         for student_id, student_data in data.items():
             seeding = not self.seen.is_seeded(student_id)
-            for event_type, uid, attributes in _notable_items(student_data):
+            for event_type, uid, attributes, past in _notable_items(student_data, now):
                 # A parent's inbox shows up under every child: one bus event.
                 first_in_account = event_type != EVENT_NEW_MESSAGE or self.seen.mark(
                     f"*|{event_type}|{uid}", today
@@ -414,7 +427,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
                 first_for_pupil = self.seen.mark(
                     f"{student_id}|{event_type}|{uid}", today
                 )
-                if seeding or not first_for_pupil:
+                if seeding or past or not first_for_pupil:
                     continue
                 item = NewItem(event_type, student_id, uid, attributes)
                 fresh.append(item)

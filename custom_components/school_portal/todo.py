@@ -40,12 +40,10 @@ async def async_setup_entry(
 class SchoolPortalHomeworkList(SchoolPortalEntity, TodoListEntity):
     """A pupil's homework; only the done mark can change."""
 
-    # Due date and description are shown; changing them is refused.
-    _attr_supported_features = (
-        TodoListEntityFeature.UPDATE_TODO_ITEM
-        | TodoListEntityFeature.SET_DUE_DATE_ON_ITEM
-        | TodoListEntityFeature.SET_DESCRIPTION_ON_ITEM
-    )
+    # Only the done mark can change. Due date and description are still shown
+    # (the frontend shows them from the items); without their features the
+    # edit dialog no longer offers fields that would then be refused.
+    _attr_supported_features = TodoListEntityFeature.UPDATE_TODO_ITEM
 
     def _item(self, homework: Homework) -> TodoItem:
         done = self.coordinator.homework_done(self.student_id, homework)

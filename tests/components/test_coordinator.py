@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -55,8 +55,11 @@ def test_notable_items() -> None:
         lessons=(lesson(LessonStatus.EXAM), lesson(LessonStatus.NORMAL)),
         grades=(Grade("g1", "Maths", "95", TODAY, out_of="100"),),
     )
-    items = list(_notable_items(data))
-    assert [(kind, uid) for kind, uid, _ in items] == [("new_grade", "g1")]
+    now = datetime.combine(TODAY, time(12), tzinfo=UTC)
+    items = list(_notable_items(data, now))
+    assert [(kind, uid, past) for kind, uid, _, past in items] == [
+        ("new_grade", "g1", False)
+    ]
     assert items[0][2]["value"] == "95"
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -129,7 +130,9 @@ async def test_cancelled_lesson_and_discipline(
         for lesson in dataset.lessons(
             NOA, dataset.today, dataset.today + timedelta(days=7)
         )
-        if not lesson.cancelled and not lesson.changed
+        if not lesson.cancelled
+        and not lesson.changed
+        and lesson.end > dt_util.now().replace(tzinfo=None)
     )
     dataset.cancel_lesson(NOA, lesson.day, lesson.hour)
     dataset.add_discipline_event(NOA, kind="late")
@@ -145,3 +148,33 @@ async def test_cancelled_lesson_and_discipline(
     assert changes.attributes["event_type"] == "lesson_cancelled"
     discipline = hass.states.get(event_entity(hass, entry, noa, "discipline"))
     assert discipline.attributes["kind"] == "late"
+
+
+async def test_the_past_is_never_news(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+) -> None:
+    """A lesson already over, or homework already due, is remembered, not announced.
+
+    That is what happens when the window grows (an upgrade) or a pupil is shown
+    again: last week must not arrive as a burst of notifications.
+    """
+    entry = init_integration
+    events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
+    dataset = sandbox.dataset
+    now = dt_util.now().replace(tzinfo=None)
+    over = next(
+        lesson
+        for lesson in dataset.lessons(
+            NOA, dataset.today - timedelta(days=6), dataset.today
+        )
+        if not lesson.cancelled and not lesson.changed and lesson.end < now
+    )
+    dataset.cancel_lesson(NOA, over.day, over.hour)
+    given = over.day - timedelta(days=1)
+    dataset.add_homework(NOA, subject=over.subject, given=given, due=over.day)
+
+    await refresh(hass, entry)
+    assert events == []
+    # Remembered: it stays quiet on later refreshes too.
+    await refresh(hass, entry)
+    assert events == []

@@ -126,14 +126,20 @@ async def test_due_tomorrow_counts_only_open_homework(
 
 
 @pytest.mark.parametrize(
-    "change",
-    [{"rename": "Something else"}, {"description": "x"}, {"due_date": "2030-01-01"}],
+    ("change", "reason"),
+    [
+        ({"rename": "Something else"}, "homework_read_only"),
+        # Not offered at all, so Home Assistant refuses them before we see them.
+        ({"description": "x"}, "update_field_not_supported"),
+        ({"due_date": "2030-01-01"}, "update_field_not_supported"),
+    ],
 )
 async def test_only_status_changes(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     sandbox: Sandbox,
     change: dict[str, str],
+    reason: str,
 ) -> None:
     """Homework text and dates belong to the school."""
     entity_id = todo_id(hass, init_integration, sandbox)
@@ -146,7 +152,7 @@ async def test_only_status_changes(
             target={"entity_id": entity_id},
             blocking=True,
         )
-    assert err.value.translation_key == "homework_read_only"
+    assert err.value.translation_key == reason
 
 
 async def test_vanished_homework(
