@@ -85,17 +85,21 @@ def _secret_key(data: Mapping[str, Any]) -> str:
     return CONF_PASSWORD if data.get(CONF_PASSWORD) else CONF_TOKEN
 
 
-def _unique_id(data: Mapping[str, Any], account: Account) -> str:
+def _unique_id(data: Mapping[str, Any], account_id: str) -> str:
     """One entry per account on one server of one portal."""
     server = data[CONF_SERVER]
     host = URL(server if "://" in server else f"https://{server}").host
-    return f"{data[CONF_PORTAL]}_{host}_{account.id}"
+    return f"{data[CONF_PORTAL]}_{host}_{account_id}"
 
 
 def _title(data: Mapping[str, Any], account: Account) -> str:
     """Portal and school: a title free of names (titles end up in logs)."""
     portal = PORTAL_TITLES.get(data[CONF_PORTAL], data[CONF_PORTAL])
-    return f"{portal} · {account.school}" if account.school else portal
+    if not account.school:
+        return portal
+    # Isolated, so that a right-to-left school name ending in a quote mark is
+    # not reordered around the Latin portal name.
+    return f"{portal} · \u2068{account.school}\u2069"
 
 
 class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -104,7 +108,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     VERSION = 1
 
     async def _async_login(
-        self, data: dict[str, Any]
+        self, data: dict[str, Any], *, new_entry: bool = False
     ) -> tuple[Account | None, dict[str, str]]:
         """Try the login; return the account or the form's errors."""
         data[CONF_SERVER] = str(data[CONF_SERVER]).strip().rstrip("/")
@@ -117,6 +121,11 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         except ConfigurationError:
             return None, {CONF_SERVER: "invalid_server"}
+        if new_entry and (account_id := client.account_id):
+            # Refuse a duplicate before touching the portal: Webtop keeps one
+            # session per account, so a login here could end the entry's.
+            await self.async_set_unique_id(_unique_id(data, account_id))
+            self._abort_if_unique_id_configured()
         try:
             return await client.login(), {}
         except AuthenticationError:
@@ -170,9 +179,9 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         schema = _login_schema(secret)
         if user_input is not None:
             data = {CONF_PORTAL: portal, **user_input}
-            account, errors = await self._async_login(data)
+            account, errors = await self._async_login(data, new_entry=True)
             if account is not None:
-                await self.async_set_unique_id(_unique_id(data, account))
+                await self.async_set_unique_id(_unique_id(data, account.id))
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=_title(data, account), data=data)
             # Keep what was typed, except the secret.
@@ -189,7 +198,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         account, errors = await self._async_login(data)
         if account is None:
             return None, errors
-        await self.async_set_unique_id(_unique_id(data, account))
+        await self.async_set_unique_id(_unique_id(data, account.id))
         self._abort_if_unique_id_mismatch(reason="wrong_account")
         # The login normalized the server address: store it that way.
         updates = {**user_input, CONF_SERVER: data[CONF_SERVER]}

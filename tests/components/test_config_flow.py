@@ -70,6 +70,8 @@ async def test_password_login_creates_entry(
     # Titles end up in logs: no username, no pupil name.
     assert PARENT not in entry.title
     assert entry.title.startswith("Webtop")
+    school = sandbox.dataset.school.name("he")
+    assert entry.title == f"Webtop · \u2068{school}\u2069"
     assert entry.state is ConfigEntryState.LOADED
     assert len(entry.runtime_data.data) == 2
 
@@ -164,6 +166,8 @@ async def test_duplicate_aborts(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+    # Refused before any request: a login could end the existing entry's session.
+    assert sandbox.log.count("webtop") == 0
 
 
 async def test_reauth_password(

@@ -58,6 +58,11 @@ class PortalClient(ABC):
         return self._clock().astimezone(self._tz).date()
 
     @property
+    def account_id(self) -> str | None:
+        """The account's id: before login where settings alone give it."""
+        return self.account.id if self.account else None
+
+    @property
     def can_relogin(self) -> bool:
         """Whether the client holds what a fresh login needs."""
         return True
