@@ -49,6 +49,7 @@ from .api.models import Account
 from .const import (
     CONF_PORTAL,
     CONF_SERVER,
+    CONF_SESSION_TOKEN,
     CONF_STUDENTS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -94,7 +95,7 @@ def _unique_id(data: Mapping[str, Any], account_id: str) -> str:
 
 def _title(data: Mapping[str, Any], account: Account) -> str:
     """Portal and school: a title free of names (titles end up in logs)."""
-    portal = PORTAL_TITLES.get(data[CONF_PORTAL], data[CONF_PORTAL])
+    portal: str = PORTAL_TITLES.get(data[CONF_PORTAL], data[CONF_PORTAL])
     if not account.school:
         return portal
     # Isolated, so that a right-to-left school name ending in a quote mark is
@@ -127,7 +128,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             await self.async_set_unique_id(_unique_id(data, account_id))
             self._abort_if_unique_id_configured()
         try:
-            return await client.login(), {}
+            account = await client.login()
         except AuthenticationError:
             return None, {"base": "invalid_auth"}
         except (ConnectionFailed, PortalUnavailable, RateLimited):
@@ -137,6 +138,9 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, {"base": "unknown"}
         finally:
             await client.close()
+        # The session just opened serves the entry too: no second login.
+        data.update(client.session_state)
+        return account, {}
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -194,15 +198,20 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry: SchoolPortalConfigEntry, user_input: dict[str, Any]
     ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
         """Log in with changed settings; store them if it is the same account."""
-        data = {**entry.data, **user_input}
+        # New credentials, new session: the stored one may belong to the old login.
+        data = {
+            key: value
+            for key, value in {**entry.data, **user_input}.items()
+            if key != CONF_SESSION_TOKEN
+        }
         account, errors = await self._async_login(data)
         if account is None:
             return None, errors
         await self.async_set_unique_id(_unique_id(data, account.id))
         self._abort_if_unique_id_mismatch(reason="wrong_account")
-        # The login normalized the server address: store it that way.
-        updates = {**user_input, CONF_SERVER: data[CONF_SERVER]}
-        return self.async_update_reload_and_abort(entry, data_updates=updates), {}
+        # Everything the login settled: the new secret, the normalized server
+        # address and the session it opened.
+        return self.async_update_reload_and_abort(entry, data=data), {}
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]

@@ -12,6 +12,8 @@ LOGGER = logging.getLogger(__package__)
 CONF_PORTAL: Final = "portal"
 CONF_SERVER: Final = "server"
 CONF_STUDENTS: Final = "students"
+# The live session of a password login, kept so that a restart need not log in.
+CONF_SESSION_TOKEN: Final = "session_token"
 
 PORTAL_WEBTOP: Final = "webtop"
 WEBTOP_DEFAULT_SERVER: Final = "https://webtopserver.smartschool.co.il"

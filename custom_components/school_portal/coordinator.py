@@ -395,16 +395,16 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
 
     @callback
     def _persist_session_state(self) -> None:
-        """Keep a renewed session value in the entry, if the entry holds it.
+        """Keep the live session in the entry, so a restart need not log in.
 
-        A password login gets a fresh token anyway: that one is not written
-        to disk.
+        It sits next to the password (or is the pasted token itself) in Home
+        Assistant's config entry storage.
         """
         entry = self.config_entry
         changed = {
             key: value
             for key, value in self.client.session_state.items()
-            if key in entry.data and entry.data[key] != value
+            if entry.data.get(key) != value
         }
         if changed:
             self.hass.config_entries.async_update_entry(

@@ -9,9 +9,17 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_SESSION_TOKEN
 from .coordinator import SchoolPortalConfigEntry
 
-TO_REDACT = {CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME, "unique_id", "title"}
+TO_REDACT = {
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_SESSION_TOKEN,
+    CONF_USERNAME,
+    "unique_id",
+    "title",
+}
 
 
 async def async_get_config_entry_diagnostics(

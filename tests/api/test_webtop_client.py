@@ -425,3 +425,31 @@ async def test_nothing_secret_or_personal_is_logged(
     text = caplog.text + str(caught.value)
     for secret in (PARENT[1], PARENT[0], "לוי", "נועה", "ארי"):
         assert secret not in text
+
+
+async def test_a_kept_session_saves_the_login(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    first = make_client(username=PUPIL[0], password=PUPIL[1])
+    await first.login()
+    kept = first.session_state
+    assert set(kept) == {"session_token"}
+    sandbox.log.clear()
+
+    again = make_client(username=PUPIL[0], password=PUPIL[1], **kept)
+    account = await again.login()
+    assert account.students
+    assert sandbox.log.count("webtop", LOGIN) == 0
+    assert again.session_state == kept
+
+    # A dead kept session costs one password login, then works.
+    sandbox.faults.set("webtop", "expire_sessions")
+    revived = make_client(username=PUPIL[0], password=PUPIL[1], **kept)
+    await revived.login()
+    assert sandbox.log.count("webtop", LOGIN) == 1
+    assert revived.session_state != kept
+    # A pasted token is reported under its own key.
+    pasted = make_client(
+        username=PUPIL[0], token=sandbox.webtop.browser_token(PUPIL[0])
+    )
+    assert set(pasted.session_state) == {"token"}

@@ -61,12 +61,16 @@ async def test_password_login_creates_entry(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
     assert entry.unique_id == unique_id_of(PARENT)
+    session = entry.data["session_token"]
     assert entry.data == {
         "portal": "webtop",
         "server": server_url,
         "username": PARENT,
         "password": PARENT_PASSWORD,
+        "session_token": session,
     }
+    # The flow's login serves the entry: setting it up logged in only once.
+    assert sandbox.log.count("webtop", "user/LoginByUserNameAndPassword") == 1
     # Titles end up in logs: no username, no pupil name.
     assert PARENT not in entry.title
     assert entry.title.startswith("Webtop")

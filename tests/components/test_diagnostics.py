@@ -25,6 +25,8 @@ def secrets_and_names(sandbox: Sandbox) -> list[str]:
     dataset = sandbox.dataset
     words = [PARENT, PARENT_PASSWORD]
     words += [account["token"] for account in sandbox.accounts()]
+    # Every session token the emulator ever handed out, kept ones included.
+    words += list(sandbox.webtop.sessions)
     for pupil in dataset.pupils.values():
         words += [pupil.name, pupil.name_he, pupil.first_name, pupil.first_name_he]
     for teacher in dataset.teachers.values():

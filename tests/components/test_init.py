@@ -110,8 +110,36 @@ async def test_expired_session_is_renewed(
     assert entry.runtime_data.last_update_success
     assert STATE_UNAVAILABLE not in states_of(hass, entry).values()
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    # A password entry does not keep the session token on disk.
+    # The renewed session replaces the stored one; "token" is only for pasted ones.
     assert "token" not in entry.data
+    assert (
+        entry.data["session_token"]
+        == entry.runtime_data.client.session_state["session_token"]
+    )
+
+
+async def test_restart_reuses_the_session(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+) -> None:
+    """A restart while the session lives logs in zero times; a dead one, once."""
+    entry = init_integration
+    login = "user/LoginByUserNameAndPassword"
+    assert "session_token" in entry.data
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    sandbox.log.clear()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert sandbox.log.count("webtop", login) == 0
+
+    old_session = entry.data["session_token"]
+    sandbox.faults.set("webtop", "expire_sessions")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert sandbox.log.count("webtop", login) == 1
+    assert entry.data["session_token"] != old_session
 
 
 async def test_password_changed_starts_reauth(

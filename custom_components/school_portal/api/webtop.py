@@ -397,6 +397,7 @@ class WebtopClient(PortalClient):
         username: str,
         password: str | None = None,
         token: str | None = None,
+        session_token: str | None = None,
         server: str | None = None,
         login_data: str = DEFAULT_LOGIN_DATA,
         remember_me: bool = False,
@@ -412,7 +413,11 @@ class WebtopClient(PortalClient):
         self._base = normalize_server(server)
         self._username = username.strip()
         self._password = password or None
-        self._token: str | None = clean_token(token) if token else None
+        # With a password, `token` is the session of an earlier run (worth
+        # trying before a new login); without one, it is what the user pasted.
+        self._pasted = bool(token) and not password
+        raw_token = token if self._pasted else session_token
+        self._token: str | None = clean_token(raw_token) if raw_token else None
         self._login_data = login_data
         self._remember_me = remember_me
         self._biometric_login = biometric_login
@@ -430,6 +435,7 @@ class WebtopClient(PortalClient):
             username=str(config.get("username", "")),
             password=config.get("password"),
             token=config.get("token"),
+            session_token=config.get("session_token"),
             server=config.get("server"),
             timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
             tz=tz,
@@ -447,8 +453,14 @@ class WebtopClient(PortalClient):
 
     @property
     def session_state(self) -> Mapping[str, str]:
-        """The live token (worth keeping only where the password is kept too)."""
-        return {"token": self._token} if self._token else {}
+        """The live token, so that a restart need not log in again.
+
+        Every password login costs: Webtop may ask for a reCAPTCHA, and it keeps
+        one session per account, so a new login can end the parent's own.
+        """
+        if not self._token:
+            return {}
+        return {"token" if self._pasted else "session_token": self._token}
 
     # --- wire
 
@@ -492,6 +504,12 @@ class WebtopClient(PortalClient):
     # --- session
 
     async def _login(self) -> Account:
+        if self._password and self._token and self._generation == 0:
+            # A session kept from an earlier run: use it while it lives.
+            try:
+                return await self._load_pupils()
+            except SessionExpired:
+                self._token = None
         if self._password:
             await self._password_login()
         try:
