@@ -61,6 +61,8 @@ class Result:
     logins_per_refresh: float
     month_view_requests: int
     month_view_cold_requests: int
+    restart_requests: int
+    restart_logins: int
     client_cpu_ms_per_refresh_per_pupil: float
     sandbox_cpu_ms_per_refresh_per_pupil: float
     setup_seconds: float
@@ -144,8 +146,18 @@ async def bench_account(
         start, end = _month_view(today)
         await client.lessons(students[0], start, end)
         month_requests = len(log.entries)
+        kept_session = dict(client.session_state)
     finally:
         await client.close()
+
+    # Restart: Home Assistant starts again with the session the entry kept.
+    restarted = PORTALS[portal].from_config(session, {**config, **kept_session}, tz)
+    try:
+        log.clear()
+        await restarted.refresh(list((await restarted.login()).students), window)
+        restart_requests, restart_logins = len(log.entries), logins()
+    finally:
+        await restarted.close()
 
     # Cold: a fresh client's first calendar read, its login not counted.
     cold = PORTALS[portal].from_config(session, config, tz)
@@ -170,6 +182,8 @@ async def bench_account(
         logins_per_refresh=steady_logins / refreshes,
         month_view_requests=month_requests,
         month_view_cold_requests=month_cold_requests,
+        restart_requests=restart_requests,
+        restart_logins=restart_logins,
         client_cpu_ms_per_refresh_per_pupil=1000 * thread_cpu / per,
         sandbox_cpu_ms_per_refresh_per_pupil=1000 * max(other_cpu, 0.0) / per,
         setup_seconds=setup_seconds,
@@ -221,6 +235,8 @@ COLUMNS = (
     ("logins_per_refresh", "logins/refresh", "{:.2f}"),
     ("month_view_requests", "month view req", "{}"),
     ("month_view_cold_requests", "cold", "{}"),
+    ("restart_requests", "restart req", "{}"),
+    ("restart_logins", "restart logins", "{}"),
     ("client_cpu_ms_per_refresh_per_pupil", "client CPU ms/refresh/pupil", "{:.1f}"),
     ("sandbox_cpu_ms_per_refresh_per_pupil", "sandbox CPU ms/refresh/pupil", "{:.1f}"),
     ("refresh_ms", "refresh wall ms", "{:.0f}"),
@@ -252,6 +268,10 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         "Month view: six weeks of one pupil's lessons, right after the refreshes "
         "(cold: a fresh client, login not counted)."
+    )
+    print(
+        "Restart: a new client with the session the entry kept, login and first "
+        "refresh."
     )
     print(
         "Client CPU is the main thread's; sandbox CPU is the rest of the process "
