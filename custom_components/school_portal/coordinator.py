@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -292,6 +293,8 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         self.done = HomeworkDoneStore(hass, entry.entry_id)
         self.window = self._window()
         self._new_items: list[NewItem] = []
+        # What the portal's last "slow down" asked for, in seconds.
+        self._retry_after: float | None = None
         self._lesson_cache: dict[tuple[str, date], _CachedWeek] = {}
 
     @property
@@ -303,11 +306,23 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         """Load the stores and log in once."""
         await self.seen.async_load()
         await self.done.async_load()
-        try:
+        with self._portal_errors():
             await self.client.login()
+
+    @contextmanager
+    def _portal_errors(self) -> Iterator[None]:
+        """Translate the client's errors, the one place where that happens."""
+        self._retry_after = None
+        try:
+            yield
         except AuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except RateLimited as err:
+            self._retry_after = err.retry_after
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="rate_limited"
             ) from err
         except SchoolPortalError as err:
             raise UpdateFailed(
@@ -333,29 +348,14 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
     async def _async_update_data(self) -> dict[str, StudentData]:
         """Read every selected pupil, then look for new items."""
         self._new_items = []
-        retry_after: float | None = None
         window = self._window()
         try:
-            if self.client.account is None:
-                await self.client.login()
-            data = await self.client.refresh(self._selected_students(), window)
-        except AuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
-        except RateLimited as err:
-            retry_after = err.retry_after
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="rate_limited"
-            ) from err
-        except SchoolPortalError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"error": type(err).__name__},
-            ) from err
+            with self._portal_errors():
+                if self.client.account is None:
+                    await self.client.login()
+                data = await self.client.refresh(self._selected_students(), window)
         finally:
-            self.update_interval = self._next_interval(retry_after)
+            self.update_interval = self._next_interval(self._retry_after)
 
         self.window = window
         self._persist_session_state()
