@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -453,3 +454,41 @@ async def test_a_kept_session_saves_the_login(
         username=PUPIL[0], token=sandbox.webtop.browser_token(PUPIL[0])
     )
     assert set(pasted.session_state) == {"token"}
+
+
+async def test_a_retry_after_login_uses_the_new_sessions_pupil_ids(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = make_client(username=PARENT[0], password=PARENT[1])
+    noa = next(p for p in (await client.login()).students if p.first_name == "נועה")
+    # As if Webtop's pupil ids were per session: the old one is stale now.
+    client._pupils[noa.id] = replace(
+        noa, context={**noa.context, "encrypted_id": "stale=="}
+    )
+    sandbox.faults.set("webtop", "expire_sessions")
+    events = await client.discipline_events(noa)
+    assert len(events) == len(sandbox.dataset.discipline("p1002"))
+
+
+async def test_caches_stay_small_and_the_account_is_reread(
+    make_client: ClientFactory, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(
+        "custom_components.school_portal.api.webtop.monotonic_time.monotonic",
+        lambda: clock[0],
+    )
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    await client.lessons(pupil, date(2027, 1, 1), date(2027, 3, 1))
+    assert len(client._weeks) >= 8
+    clock[0] += 7 * 3600
+    await client.lessons(pupil, TODAY, TODAY + timedelta(days=1))
+    assert len(client._weeks) == 1
+
+    sandbox.log.clear()
+    await client.refresh([pupil], WINDOW)
+    assert sandbox.log.count("webtop", "dashboard/InitDashboard") == 0
+    clock[0] += 13 * 3600
+    await client.refresh([pupil], WINDOW)
+    assert sandbox.log.count("webtop", "dashboard/InitDashboard") == 1

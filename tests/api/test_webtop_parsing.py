@@ -210,12 +210,18 @@ def test_homework_without_a_later_lesson_is_due_in_a_week() -> None:
 def test_broken_days_are_protocol_errors() -> None:
     with pytest.raises(ProtocolError):
         parse_week(_pupil(), [{"hoursData": []}], TZ)
-    with pytest.raises(ProtocolError):
-        parse_week(
-            _pupil(),
-            [{"date": "2026-11-23", "hoursData": [{"hour": 42, "scheduale": [{}]}]}],
-            TZ,
-        )
+
+
+def test_an_hour_that_cannot_be_placed_is_left_out() -> None:
+    day = {
+        "date": "2026-11-23",
+        "hoursData": [
+            {"hour": 42, "scheduale": [{"subject_name": "?"}]},
+            {"hour": 1, "scheduale": [{"subject_name": "מתמטיקה"}]},
+        ],
+    }
+    lessons, _ = parse_week(_pupil(), [day], TZ)
+    assert [lesson.subject for lesson in lessons] == ["מתמטיקה"]
 
 
 def test_message_sender_comes_from_the_student_name_fields() -> None:

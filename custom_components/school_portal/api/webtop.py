@@ -60,6 +60,8 @@ MAX_INBOX_PAGES = 10
 PAST_WEEK_TTL = 6 * 3600.0
 # Any week read for the calendar is reused for this long.
 CALENDAR_WEEK_TTL = 30 * 60.0
+# The account's pupils are read again this often (a child may be added).
+ACCOUNT_TTL = 12 * 3600.0
 
 # The usual Israeli bell schedule, used when the server gives no lesson times.
 BELL_SCHEDULE: Mapping[int, tuple[time, time]] = {
@@ -206,7 +208,12 @@ def parse_week(
             if not isinstance(hour_row, dict):
                 continue
             hour = _int(hour_row.get("hour"))
-            start, end = _hour_times(hour_row, hour)
+            times = _hour_times(hour_row, hour)
+            if times is None:
+                # An hour we cannot place in the day (no times sent, not in
+                # the bell schedule): leave it out rather than lose the week.
+                continue
+            start, end = times
             for index, entry in enumerate(hour_row.get("scheduale") or ()):
                 if not isinstance(entry, dict):
                     continue
@@ -225,14 +232,14 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _hour_times(row: Mapping[str, Any], hour: int | None) -> tuple[time, time]:
+def _hour_times(row: Mapping[str, Any], hour: int | None) -> tuple[time, time] | None:
     start = parse_clock(_text(row, "startTime", "start"))
     end = parse_clock(_text(row, "endTime", "end"))
     if start and end:
         return start, end
     if hour is not None and hour in BELL_SCHEDULE:
         return BELL_SCHEDULE[hour]
-    raise ProtocolError("A lesson with neither times nor a known hour")
+    return None
 
 
 def _parse_lesson(
@@ -423,6 +430,7 @@ class WebtopClient(PortalClient):
         self._biometric_login = biometric_login
         self._login_school: str | None = None
         self._pupils: dict[str, Student] = {}
+        self._pupils_read_at = float("-inf")
         self._weeks: dict[tuple[str, date], tuple[float, list[dict[str, Any]]]] = {}
 
     @classmethod
@@ -464,10 +472,10 @@ class WebtopClient(PortalClient):
 
     # --- wire
 
-    async def _post(
+    async def _exchange(
         self, action: str, body: Mapping[str, Any], *, auth: bool = True
-    ) -> Any:
-        """One call: the envelope's data, or one of our errors."""
+    ) -> tuple[bool, Any, str | None]:
+        """One call: the envelope's status, data and error description."""
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Accept": "application/json, text/plain, */*",
@@ -488,18 +496,30 @@ class WebtopClient(PortalClient):
             raise SessionExpired("Webtop no longer accepts the token")
         if response.status >= 400:
             raise ProtocolError(f"Webtop answered HTTP {response.status} to {action}")
-        ok, data, error = _envelope_data(response.text)
+        return _envelope_data(response.text)
+
+    async def _post(self, action: str, body: Mapping[str, Any]) -> Any:
+        """One authenticated call: the envelope's data, or one of our errors."""
+        ok, data, error = await self._exchange(action, body)
         if not ok:
-            # Only the error's presence is logged upstream, never its text
-            # (it may quote the pupil).
+            # Only the error's presence is said, never its text (it may quote
+            # the pupil).
             raise ProtocolError(
                 f"Webtop refused {action}" + (" (with a reason)" if error else "")
             )
         return data
 
-    async def _call(self, action: str, body: Mapping[str, Any]) -> Any:
-        """An authenticated call that survives one expired session."""
-        return await self._with_relogin(lambda: self._post(action, body))
+    async def _call(
+        self, action: str, build: Callable[[], Mapping[str, Any]] | None = None
+    ) -> Any:
+        """An authenticated call that survives one expired session.
+
+        The body is built for each try: after a new login the pupils' ids are
+        those of the new session.
+        """
+        return await self._with_relogin(
+            lambda: self._post(action, build() if build else {})
+        )
 
     # --- session
 
@@ -524,8 +544,10 @@ class WebtopClient(PortalClient):
         pupils = [parse_pupil(row, self._login_school) for row in rows]
         if not pupils:
             raise ProtocolError("Webtop shows no pupil for this login")
+        if self._pupils.keys() != {pupil.id for pupil in pupils}:
+            self._weeks.clear()
         self._pupils = {pupil.id: pupil for pupil in pupils}
-        self._weeks.clear()
+        self._pupils_read_at = monotonic_time.monotonic()
         # Parents get an object with "childrens"; a pupil gets a bare list.
         kind = (
             AccountKind.PARENT if isinstance(dashboard, dict) else AccountKind.STUDENT
@@ -538,28 +560,23 @@ class WebtopClient(PortalClient):
         )
 
     async def _password_login(self) -> None:
-        response = await http_request(
-            self._session,
-            "POST",
-            f"{self._base}/server/api/user/LoginByUserNameAndPassword",
-            timeout=self._timeout,
-            json={
+        ok, data, error = await self._exchange(
+            "user/LoginByUserNameAndPassword",
+            {
                 "UserName": self._username,
                 "Password": self._password,
                 "Data": self._login_data,
                 "RememberMe": self._remember_me,
                 "BiometricLogin": self._biometric_login,
             },
-            headers={"Content-Type": "application/json; charset=utf-8"},
+            auth=False,
         )
-        if response.status >= 400:
-            raise ProtocolError(f"Webtop answered HTTP {response.status} to the login")
-        ok, data, error = _envelope_data(response.text)
         if not ok:
             if error is None:
                 # All error fields empty: Webtop's reCAPTCHA blocked the login.
                 raise AuthenticationError(
-                    "Webtop refused the login without a reason (reCAPTCHA?): use token login"
+                    "Webtop refused the login without a reason (reCAPTCHA?): "
+                    "use token login"
                 )
             raise AuthenticationError("Webtop refused the username or password")
         token = data.get("token") if isinstance(data, dict) else None
@@ -579,13 +596,13 @@ class WebtopClient(PortalClient):
 
     async def linked_users(self) -> list[dict[str, Any]]:
         """Other logins linked to this one (siblings in other schools)."""
-        return _as_list(await self._call("user/GetMultipleUsersForUser", {}), "users")
+        return _as_list(await self._call("user/GetMultipleUsersForUser"), "users")
 
     async def change_user(self, linked_student_id: str) -> Account:
         """Switch to a linked login; Webtop hands out a new token for it."""
         data = await self._call(
             "user/ChangeUser",
-            {
+            lambda: {
                 "StudentId": linked_student_id,
                 "institutionCode": None,
                 "savedUser": "",
@@ -645,9 +662,19 @@ class WebtopClient(PortalClient):
         week_index = (first_day - week_start(self._today())).days // 7
         data = await self._call(
             "PupilCard/GetPupilLessonsAndHomework",
-            self._pupil_card_body(student, week_index, MODULE_LESSONS_AND_HOMEWORK),
+            lambda: self._pupil_card_body(
+                student, week_index, MODULE_LESSONS_AND_HOMEWORK
+            ),
         )
         days = _as_list(data, "days")
+        # Forget what no reader would take any more: the cache stays small
+        # however far the calendar is browsed.
+        for old in [
+            k
+            for k, (read_at, _) in self._weeks.items()
+            if now - read_at >= PAST_WEEK_TTL
+        ]:
+            del self._weeks[old]
         self._weeks[key] = (now, days)
         return days
 
@@ -675,21 +702,15 @@ class WebtopClient(PortalClient):
 
     async def fetch(self, student: Student, window: DateWindow) -> StudentData:
         """Lessons, homework and discipline of one pupil, plus the account's inbox."""
-        data = await self._fetch_pupil(student, window)
-        unread = await self.unread_messages()
-        return StudentData(
-            student=data.student,
-            lessons=data.lessons,
-            homework=data.homework,
-            discipline=data.discipline,
-            messages=tuple(unread),
-            unread_messages=len(unread),
-        )
+        return (await self.refresh([student], window))[student.id]
 
     async def refresh(
         self, students: Iterable[Student], window: DateWindow
     ) -> dict[str, StudentData]:
         """Refresh several pupils; the inbox belongs to the login, so read it once."""
+        if monotonic_time.monotonic() - self._pupils_read_at >= ACCOUNT_TTL:
+            # A child added to the account shows up without a restart.
+            self.account = await self._with_relogin(self._load_pupils)
         per_pupil = [await self._fetch_pupil(student, window) for student in students]
         unread = tuple(await self.unread_messages())
         return {
@@ -730,17 +751,16 @@ class WebtopClient(PortalClient):
 
     async def dashboard(self) -> Any:
         """The raw InitDashboard answer."""
-        return await self._call("dashboard/InitDashboard", {})
+        return await self._call("dashboard/InitDashboard")
 
     async def homework_today(self, student: Student) -> list[Homework]:
         """Today's homework as the dashboard shows it (no dates on the wire)."""
-        context = self._context(student)
         data = await self._call(
             "dashboard/GetHomeWork",
-            {
-                "id": context["encrypted_id"],
-                "ClassCode": _int(context.get("class_code")),
-                "ClassNumber": _int(context.get("class_num")),
+            lambda: {
+                "id": self._context(student)["encrypted_id"],
+                "ClassCode": _int(self._context(student).get("class_code")),
+                "ClassNumber": _int(self._context(student).get("class_num")),
             },
         )
         today = self._today()
@@ -785,7 +805,7 @@ class WebtopClient(PortalClient):
         """
         data = await self._call(
             "PupilCard/GetPupilScheduale",
-            self._pupil_card_body(
+            lambda: self._pupil_card_body(
                 student, week_index, module_id, view_type, study_year
             ),
         )
@@ -798,7 +818,9 @@ class WebtopClient(PortalClient):
         """One week of lessons with the homework set in them."""
         data = await self._call(
             "PupilCard/GetPupilLessonsAndHomework",
-            self._pupil_card_body(student, week_index, MODULE_LESSONS_AND_HOMEWORK),
+            lambda: self._pupil_card_body(
+                student, week_index, MODULE_LESSONS_AND_HOMEWORK
+            ),
         )
         lessons, set_in = parse_week(student, _as_list(data, "days"), self._tz)
         return lessons, homework_from_lessons(student, set_in, lessons)
@@ -814,7 +836,7 @@ class WebtopClient(PortalClient):
         """One page (1-based) of the inbox, newest first."""
         data = await self._call(
             "messageBox/GetMessagesInbox",
-            {
+            lambda: {
                 "PageId": page,
                 "LabelId": label_id,
                 "HasRead": has_read,
@@ -835,7 +857,7 @@ class WebtopClient(PortalClient):
 
     async def unread_notifications(self) -> list[Notification]:
         """The unread notifications preview."""
-        data = await self._call("Menu/GetPreviewUnreadNotifications", {})
+        data = await self._call("Menu/GetPreviewUnreadNotifications")
         return [
             parse_notification(row, self._tz)
             for row in _as_list(data, "personalNotifications")
@@ -845,17 +867,16 @@ class WebtopClient(PortalClient):
         """The pupil's notification settings, as Webtop sends them."""
         return await self._call(
             "Notification/GetNotificationsSettings",
-            {"id": self._context(student)["encrypted_id"]},
+            lambda: {"id": self._context(student)["encrypted_id"]},
         )
 
     async def discipline_events(self, student: Student) -> list[DisciplineEvent]:
         """The pupil's discipline events of the school year."""
-        context = self._context(student)
         data = await self._call(
             "dashboard/GetPupilDiciplineEvents",
-            {
-                "id": context["encrypted_id"],
-                "ClassCode": _int(context.get("class_code")),
+            lambda: {
+                "id": self._context(student)["encrypted_id"],
+                "ClassCode": _int(self._context(student).get("class_code")),
             },
         )
         return [
