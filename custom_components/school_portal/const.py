@@ -36,9 +36,6 @@ BREAK_INTERVAL: Final = timedelta(hours=3)
 WINDOW_DAYS_BEFORE: Final = 7
 WINDOW_DAYS_AFTER: Final = 6
 
-# Calendar ranges outside the window are read per week and kept this long.
-LESSON_CACHE_TTL: Final = timedelta(minutes=30)
-
 EVENT_SCHOOL_PORTAL: Final = "school_portal_event"
 
 EVENT_NEW_HOMEWORK: Final = "new_homework"

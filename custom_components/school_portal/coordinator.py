@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -46,7 +46,6 @@ from .const import (
     EVENT_NEW_HOMEWORK,
     EVENT_NEW_MESSAGE,
     EVENT_SCHOOL_PORTAL,
-    LESSON_CACHE_TTL,
     LOGGER,
     NIGHT_END,
     NIGHT_INTERVAL,
@@ -62,8 +61,8 @@ STORAGE_VERSION = 1
 # vanishes during a portal hiccup and comes back is still known.
 SEEN_RETENTION = timedelta(days=45)
 DONE_RETENTION = timedelta(days=180)
-# A calendar view never needs more than this many weeks read at once.
-MAX_FETCH_WEEKS = 26
+# How far outside the polled window the calendar reads, each side.
+MAX_READ_AHEAD = timedelta(weeks=26)
 
 
 def school_time_zone(entry: ConfigEntry) -> tzinfo:
@@ -259,12 +258,6 @@ class HomeworkDoneStore:
         await self._store.async_remove()
 
 
-@dataclass(slots=True)
-class _CachedWeek:
-    expires: float
-    lessons: tuple[Lesson, ...] = field(default_factory=tuple)
-
-
 class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
     """Polls one portal login for all of its pupils."""
 
@@ -295,7 +288,6 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         self._new_items: list[NewItem] = []
         # What the portal's last "slow down" asked for, in seconds.
         self._retry_after: float | None = None
-        self._lesson_cache: dict[tuple[str, date], _CachedWeek] = {}
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -506,62 +498,30 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
     async def async_get_lessons(
         self, student_id: str, start: date, end: date
     ) -> list[Lesson]:
-        """Lessons of any range of days: the polled window, else weekly reads."""
-        window = self.window
+        """Lessons of any range of days: the polled window, else the portal.
+
+        Outside the window the client reads (and caches) the portal the way
+        its weeks are laid out; a range is cut to half a year each side, so
+        an automation asking for years costs no more than that.
+        """
         student_data = self.data.get(student_id)
         if student_data is None:
             return []
+        window = self.window
         lessons = [
             lesson
             for lesson in student_data.lessons
             if start <= self._day(lesson) < end
             and window.start <= self._day(lesson) < window.end
         ]
-        weeks: list[date] = []
-        day = start
-        while day < end and len(weeks) < MAX_FETCH_WEEKS:
-            if not window.start <= day < window.end:
-                week = day - timedelta(days=day.weekday())
-                if week not in weeks:
-                    weeks.append(week)
-            day += timedelta(days=1)
-        if not weeks:
-            return lessons
-
-        await self._fill_lesson_cache(student_data.student, weeks)
-        for week in weeks:
-            lessons.extend(
-                lesson
-                for lesson in self._lesson_cache[(student_id, week)].lessons
-                if start <= self._day(lesson) < end
-                and not window.start <= self._day(lesson) < window.end
-            )
-        return lessons
-
-    def _day(self, lesson: Lesson) -> date:
-        return lesson.start.astimezone(self.tz).date()
-
-    async def _fill_lesson_cache(self, student: Student, weeks: list[date]) -> None:
-        """Read the weeks not cached, one portal call per run of weeks."""
-        now = self.hass.loop.time()
-        for key in [
-            key for key, item in self._lesson_cache.items() if item.expires <= now
-        ]:
-            del self._lesson_cache[key]
-        missing = [
-            week for week in weeks if (student.id, week) not in self._lesson_cache
-        ]
-        runs: list[list[date]] = []
-        for week in missing:
-            if runs and runs[-1][-1] + timedelta(days=7) == week:
-                runs[-1].append(week)
-            else:
-                runs.append([week])
-        expires = now + LESSON_CACHE_TTL.total_seconds()
-        for run in runs:
+        before = (max(start, window.start - MAX_READ_AHEAD), min(end, window.start))
+        after = (max(start, window.end), min(end, window.end + MAX_READ_AHEAD))
+        for part_start, part_end in (before, after):
+            if part_start >= part_end:
+                continue
             try:
-                lessons = await self.client.lessons(
-                    student, run[0], run[-1] + timedelta(days=7)
+                lessons += await self.client.lessons(
+                    student_data.student, part_start, part_end
                 )
             except SchoolPortalError as err:
                 raise HomeAssistantError(
@@ -569,15 +529,10 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
                     translation_key="lessons_failed",
                     translation_placeholders={"error": type(err).__name__},
                 ) from err
-            for week in run:
-                self._lesson_cache[(student.id, week)] = _CachedWeek(
-                    expires,
-                    tuple(
-                        lesson
-                        for lesson in lessons
-                        if week <= self._day(lesson) < week + timedelta(days=7)
-                    ),
-                )
+        return lessons
+
+    def _day(self, lesson: Lesson) -> date:
+        return lesson.start.astimezone(self.tz).date()
 
     def lessons_on(self, student_id: str, day: date) -> list[Lesson]:
         """The polled lessons of one pupil on one school day, in order."""

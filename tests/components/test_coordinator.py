@@ -127,24 +127,24 @@ async def test_unknown_pupil_has_no_lessons(
     assert coordinator.lessons_on("nobody", today) == []
 
 
-async def test_lesson_cache_expires(
+async def test_calendar_reads_at_most_half_a_year_each_side(
     hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
 ) -> None:
-    """An expired week is read again."""
+    """An automation asking for years costs half a year of reads each side."""
     coordinator = init_integration.runtime_data
     noa = pupil_id(init_integration, sandbox, "p1002")
-    start = dt_util.now().date() - timedelta(days=60)
-    first = await coordinator.async_get_lessons(noa, start, start + timedelta(days=7))
-    for cached in coordinator._lesson_cache.values():
-        cached.expires = 0
+    today = dt_util.now().date()
     with patch.object(
         WebtopClient, "lessons", wraps=coordinator.client.lessons
     ) as read:
-        again = await coordinator.async_get_lessons(
-            noa, start, start + timedelta(days=7)
+        await coordinator.async_get_lessons(
+            noa, today - timedelta(days=1000), today + timedelta(days=1000)
         )
-    assert read.await_count == 1
-    assert again == first
+    window = coordinator.window
+    assert [call.args[1:] for call in read.await_args_list] == [
+        (window.start - timedelta(weeks=26), window.start),
+        (window.end, window.end + timedelta(weeks=26)),
+    ]
 
 
 async def test_entities_follow_capabilities(
