@@ -60,6 +60,9 @@ STORAGE_VERSION = 1
 # Uids not seen for this long are forgotten; long enough that an item which
 # vanishes during a portal hiccup and comes back is still known.
 SEEN_RETENTION = timedelta(days=45)
+# Messages, discipline events and grades older than this are not news (they
+# can surface late: a pupil shown again, a portal catching up).
+NEWS_HORIZON = timedelta(days=14)
 DONE_RETENTION = timedelta(days=180)
 # How far outside the polled window the calendar reads, each side.
 MAX_READ_AHEAD = timedelta(weeks=26)
@@ -89,10 +92,12 @@ def _notable_items(
 ) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
     """Items that can be new, a small name-free description, and whether it is past.
 
-    Something already over (homework past due, a lesson that has ended) is
-    remembered but never announced: a wider window, a pupil shown again or a
-    late portal must not turn last week into news.
+    Something already over (homework past due, a lesson that has ended) or
+    older than NEWS_HORIZON (a message, a discipline event, a grade) is
+    remembered but never announced: a wider window, a pupil shown again after
+    weeks, or a late portal must not turn the past into a burst of news.
     """
+    horizon = now - NEWS_HORIZON
     for homework in data.homework:
         yield (
             EVENT_NEW_HOMEWORK,
@@ -114,7 +119,7 @@ def _notable_items(
                 "received": message.received.isoformat(),
                 "has_attachments": message.has_attachments,
             },
-            False,
+            message.received < horizon,
         )
     for discipline in data.discipline:
         yield (
@@ -127,7 +132,7 @@ def _notable_items(
                 "subject": discipline.subject,
                 "justified": discipline.justified,
             },
-            False,
+            discipline.when < horizon,
         )
     for grade in data.grades:
         yield (
@@ -140,7 +145,7 @@ def _notable_items(
                 "out_of": grade.out_of,
                 "when": grade.when.isoformat(),
             },
-            False,
+            grade.when < horizon.date(),
         )
     for lesson in data.lessons:
         if lesson.status is LessonStatus.CANCELLED:
@@ -412,15 +417,16 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         for student_id, student_data in data.items():
             seeding = not self.seen.is_seeded(student_id)
             for event_type, uid, attributes, past in _notable_items(student_data, now):
-                # A parent's inbox shows up under every child: one bus event.
-                first_in_account = event_type != EVENT_NEW_MESSAGE or self.seen.mark(
-                    f"*|{event_type}|{uid}", today
-                )
                 first_for_pupil = self.seen.mark(
                     f"{student_id}|{event_type}|{uid}", today
                 )
                 if seeding or past or not first_for_pupil:
                     continue
+                # A parent's inbox shows up under every child: one bus event.
+                # (Marked only here: a child being seeded must not swallow it.)
+                first_in_account = event_type != EVENT_NEW_MESSAGE or self.seen.mark(
+                    f"*|{event_type}|{uid}", today
+                )
                 item = NewItem(event_type, student_id, uid, attributes)
                 fresh.append(item)
                 if first_in_account:

@@ -13,9 +13,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.school_portal.api.models import (
     Capability,
+    DisciplineEvent,
+    DisciplineKind,
     Grade,
     Lesson,
     LessonStatus,
+    Message,
     Student,
     StudentData,
 )
@@ -61,6 +64,36 @@ def test_notable_items() -> None:
         ("new_grade", "g1", False)
     ]
     assert items[0][2]["value"] == "95"
+
+
+def test_old_news_is_past() -> None:
+    """Messages, discipline events and grades older than two weeks are not news."""
+    now = datetime.combine(TODAY, time(12), tzinfo=UTC)
+    old, recent = now - timedelta(days=15), now - timedelta(days=13)
+    data = StudentData(
+        student=Student("s1", "A", "B"),
+        messages=(
+            Message("m-old", "Trip", "Office", old, read=False),
+            Message("m-new", "Trip", "Office", recent, read=False),
+        ),
+        discipline=(
+            DisciplineEvent("d-old", DisciplineKind.LATE, old),
+            DisciplineEvent("d-new", DisciplineKind.LATE, recent),
+        ),
+        grades=(
+            Grade("g-old", "Maths", "90", old.date()),
+            Grade("g-new", "Maths", "90", recent.date()),
+        ),
+    )
+    past = {uid: is_past for _, uid, _, is_past in _notable_items(data, now)}
+    assert past == {
+        "m-old": True,
+        "m-new": False,
+        "d-old": True,
+        "d-new": False,
+        "g-old": True,
+        "g-new": False,
+    }
 
 
 def test_lesson_event_marks_status() -> None:
