@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import voluptuous as vol
+from aiohttp import ClientSession
 from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
@@ -21,7 +22,6 @@ from homeassistant.const import (
     CONF_USERNAME,
 )
 from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -59,7 +59,7 @@ from .const import (
     PORTAL_WEBTOP,
     WEBTOP_DEFAULT_SERVER,
 )
-from .coordinator import SchoolPortalConfigEntry
+from .coordinator import SchoolPortalConfigEntry, portal_session
 
 PORTAL_TITLES = {PORTAL_WEBTOP: "Webtop"}
 
@@ -113,12 +113,19 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[Account | None, dict[str, str]]:
         """Try the login; return the account or the form's errors."""
         data[CONF_SERVER] = str(data[CONF_SERVER]).strip().rstrip("/")
+        session = portal_session(self.hass, auto_cleanup=False)
+        try:
+            return await self._async_login_with(session, data, new_entry)
+        finally:
+            # The connector is Home Assistant's: detach, never close.
+            session.detach()
+
+    async def _async_login_with(
+        self, session: ClientSession, data: dict[str, Any], new_entry: bool
+    ) -> tuple[Account | None, dict[str, str]]:
         try:
             client = create_client(
-                data[CONF_PORTAL],
-                async_get_clientsession(self.hass),
-                data,
-                dt_util.get_default_time_zone(),
+                data[CONF_PORTAL], session, data, dt_util.get_default_time_zone()
             )
         except ConfigurationError:
             return None, {CONF_SERVER: "invalid_server"}

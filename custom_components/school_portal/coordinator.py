@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from aiohttp import ClientSession, DummyCookieJar
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL, CONF_TIME_ZONE
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -66,6 +67,19 @@ NEWS_HORIZON = timedelta(days=14)
 DONE_RETENTION = timedelta(days=180)
 # How far outside the polled window the calendar reads, each side.
 MAX_READ_AHEAD = timedelta(weeks=26)
+
+
+def portal_session(hass: HomeAssistant, *, auto_cleanup: bool = True) -> ClientSession:
+    """An HTTP session of HA's that keeps no cookies.
+
+    Portals authenticate by cookie values the clients send themselves. In the
+    shared session's jar a portal's cookie would be shared by every entry
+    (two parents' logins) and every other integration. Created during entry
+    set-up, the session is closed when the entry unloads.
+    """
+    return async_create_clientsession(
+        hass, auto_cleanup=auto_cleanup, cookie_jar=DummyCookieJar()
+    )
 
 
 def school_time_zone(entry: ConfigEntry) -> tzinfo:
@@ -283,7 +297,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         )
         self.client: PortalClient = create_client(
             entry.data[CONF_PORTAL],
-            async_get_clientsession(hass),
+            portal_session(hass),
             entry.data,
             self.tz,
         )

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 import pytest
+from aiohttp import DummyCookieJar
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -419,3 +421,12 @@ async def test_now_is_school_time(
     now = init_integration.runtime_data.now()
     assert isinstance(now, datetime)
     assert now.utcoffset() == dt_util.now().utcoffset()
+
+
+async def test_portal_cookies_are_never_kept(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Each entry talks through a session without a cookie jar, not the shared one."""
+    session = init_integration.runtime_data.client._session
+    assert isinstance(session.cookie_jar, DummyCookieJar)
+    assert session is not async_get_clientsession(hass)
