@@ -22,6 +22,7 @@ from homeassistant.const import (
     CONF_USERNAME,
 )
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -216,9 +217,25 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, errors
         await self.async_set_unique_id(_unique_id(data, account.id))
         self._abort_if_unique_id_mismatch(reason="wrong_account")
+        if not self._same_pupils(entry, account):
+            # A pasted token names its account only by the pupils it shows.
+            return self.async_abort(reason="wrong_account"), {}
         # Everything the login settled: the new secret, the normalized server
         # address and the session it opened.
         return self.async_update_reload_and_abort(entry, data=data), {}
+
+    def _same_pupils(self, entry: SchoolPortalConfigEntry, account: Account) -> bool:
+        """Whether the login sees at least one pupil the entry already has."""
+        prefix = f"{entry.unique_id}_"
+        known = {
+            identifier.removeprefix(prefix)
+            for device in dr.async_entries_for_config_entry(
+                dr.async_get(self.hass), entry.entry_id
+            )
+            for domain, identifier in device.identifiers
+            if domain == DOMAIN and identifier.startswith(prefix)
+        }
+        return not known or bool(known & {student.id for student in account.students})
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]

@@ -11,6 +11,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.school_portal.api.models import Account, AccountKind
+from custom_components.school_portal.config_flow import _title
 from custom_components.school_portal.const import DOMAIN, WEBTOP_DEFAULT_SERVER
 from sandbox.app import Sandbox
 
@@ -230,6 +232,24 @@ async def test_reauth_token(
     assert entry.state is ConfigEntryState.LOADED
 
 
+async def test_reauth_refuses_another_accounts_token(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+) -> None:
+    """A token that shows none of the entry's children is another account's."""
+    entry = init_integration
+    token_entry_data = {**entry.data, "token": "x"}
+    token_entry_data.pop("password")
+    hass.config_entries.async_update_entry(entry, data=token_entry_data)
+    result = await entry.start_reauth_flow(hass)
+    # Dana's token, typed into the Levi parents' entry.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"token": token_of(sandbox, PUPIL)}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert entry.data["token"] == "x"
+
+
 async def test_reconfigure(
     hass: HomeAssistant, init_integration: MockConfigEntry, server_url: str
 ) -> None:
@@ -341,3 +361,9 @@ async def test_invalid_server(hass: HomeAssistant, server_url: str) -> None:
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def test_title_without_a_school() -> None:
+    """A portal that names no school gives its own name as the title."""
+    account = Account(id="a", kind=AccountKind.STUDENT, students=())
+    assert _title({"portal": "webtop"}, account) == "Webtop"
