@@ -57,12 +57,11 @@ from .const import (
     LOGGER,
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
+    PORTAL_NAMES,
     PORTAL_WEBTOP,
     WEBTOP_DEFAULT_SERVER,
 )
 from .coordinator import SchoolPortalConfigEntry, portal_session
-
-PORTAL_TITLES = {PORTAL_WEBTOP: "Webtop"}
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -96,7 +95,7 @@ def _unique_id(data: Mapping[str, Any], account_id: str) -> str:
 
 def _title(data: Mapping[str, Any], account: Account) -> str:
     """Portal and school: a title free of names (titles end up in logs)."""
-    portal: str = PORTAL_TITLES.get(data[CONF_PORTAL], data[CONF_PORTAL])
+    portal: str = PORTAL_NAMES.get(data[CONF_PORTAL], data[CONF_PORTAL])
     if not account.school:
         return portal
     # Isolated, so that a right-to-left school name ending in a quote mark is

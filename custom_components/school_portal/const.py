@@ -6,6 +6,8 @@ import logging
 from datetime import time, timedelta
 from typing import Final
 
+from .api import webtop
+
 DOMAIN: Final = "school_portal"
 LOGGER = logging.getLogger(__package__)
 
@@ -16,7 +18,11 @@ CONF_STUDENTS: Final = "students"
 CONF_SESSION_TOKEN: Final = "session_token"
 
 PORTAL_WEBTOP: Final = "webtop"
-WEBTOP_DEFAULT_SERVER: Final = "https://webtopserver.smartschool.co.il"
+WEBTOP_DEFAULT_SERVER: Final = webtop.DEFAULT_SERVER
+
+# How portals are named: in entry titles, and as the pupils' devices' maker.
+PORTAL_NAMES: Final = {PORTAL_WEBTOP: "Webtop"}
+PORTAL_MAKERS: Final = {PORTAL_WEBTOP: "Webtop (SmartSchool)"}
 
 DEFAULT_SCAN_INTERVAL: Final = 30
 MIN_SCAN_INTERVAL: Final = 15

@@ -12,9 +12,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api.models import Capability, StudentData
+from .const import PORTAL_MAKERS
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
-
-PORTAL_NAMES = {"webtop": "Webtop (SmartSchool)"}
 
 
 class SchoolPortalEntity(CoordinatorEntity[SchoolPortalCoordinator]):
@@ -41,7 +40,7 @@ class SchoolPortalEntity(CoordinatorEntity[SchoolPortalCoordinator]):
             identifiers={coordinator.device_identifier(student_id)},
             entry_type=DeviceEntryType.SERVICE,
             name=student.name,
-            manufacturer=PORTAL_NAMES.get(portal, portal),
+            manufacturer=PORTAL_MAKERS.get(portal, portal),
             model=student.class_name,
         )
 
