@@ -29,7 +29,7 @@ from custom_components.school_portal.api.models import (
     Student,
 )
 from custom_components.school_portal.api.webtop import WebtopClient, week_start
-from sandbox.app import Sandbox, create_app
+from sandbox.app import Sandbox
 
 TZ = ZoneInfo("Asia/Jerusalem")
 # A Wednesday in term time; the client's clock is pinned to it so that client
@@ -50,17 +50,9 @@ def sandbox() -> Sandbox:
 
 
 @pytest.fixture
-async def server(socket_enabled: None, sandbox: Sandbox) -> AsyncGenerator[TestServer]:
-    test_server = TestServer(create_app(sandbox), host="127.0.0.1")
-    await test_server.start_server()
-    yield test_server
-    await test_server.close()
-
-
-@pytest.fixture
-async def make_client(server: TestServer) -> AsyncGenerator[ClientFactory]:
+async def make_client(sandbox_server: TestServer) -> AsyncGenerator[ClientFactory]:
     session = aiohttp.ClientSession()
-    base = str(server.make_url("/webtop"))
+    base = str(sandbox_server.make_url("/webtop"))
 
     def make(**config: object) -> WebtopClient:
         config.setdefault("server", base)
@@ -93,7 +85,7 @@ async def test_parent_sees_two_children(make_client: ClientFactory) -> None:
 
 
 async def test_account_id_is_the_same_for_password_and_token(
-    make_client: ClientFactory, sandbox: Sandbox, server: TestServer
+    make_client: ClientFactory, sandbox: Sandbox
 ) -> None:
     by_password = await make_client(username=PUPIL[0], password=PUPIL[1]).login()
     token = sandbox.webtop.browser_token(PUPIL[0])

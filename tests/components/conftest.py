@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.school_portal.api.util import stable_id
 from custom_components.school_portal.const import DOMAIN
-from sandbox.app import Sandbox, create_app
+from sandbox.app import Sandbox
 from sandbox.dataset import Dataset
 
 # Every HA test runs on a fixed term-time Wednesday (ticking from there), so
@@ -51,17 +50,6 @@ def unique_id_of(username: str) -> str:
 def sandbox(hass: HomeAssistant) -> Sandbox:
     """A sandbox whose school year is built around today in HA's time zone."""
     return Sandbox(Dataset(today=dt_util.now().date()))
-
-
-@pytest.fixture
-async def sandbox_server(
-    socket_enabled: None, sandbox: Sandbox
-) -> AsyncIterator[TestServer]:
-    """Serve the sandbox on 127.0.0.1, on the test's loop."""
-    server = TestServer(create_app(sandbox), host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
 
 
 @pytest.fixture

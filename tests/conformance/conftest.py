@@ -9,7 +9,7 @@ import pytest
 import webtop
 from aiohttp.test_utils import TestServer
 
-from sandbox.app import Sandbox, create_app
+from sandbox.app import Sandbox
 
 # A Wednesday in term time: fixed so that expectations never depend on the clock.
 TODAY = date(2026, 11, 18)
@@ -21,17 +21,6 @@ type WebtopFactory = Callable[[str, str], Awaitable[webtop.WebtopClient]]
 def sandbox() -> Sandbox:
     """A fresh sandbox with a fixed school year."""
     return Sandbox(today=TODAY)
-
-
-@pytest.fixture
-async def sandbox_server(
-    socket_enabled: None, sandbox: Sandbox
-) -> AsyncGenerator[TestServer]:
-    """The sandbox listening on 127.0.0.1."""
-    server = TestServer(create_app(sandbox), host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
 
 
 @pytest.fixture
