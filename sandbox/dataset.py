@@ -81,17 +81,14 @@ class Subject:
         return localized(self.names, lang)
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A teacher or a member of staff."""
+class _Named:
+    """Full names in Latin and Hebrew letters, for people and pupils."""
 
-    id: str
+    __slots__ = ()
     first_name: str
     last_name: str
     first_name_he: str
     last_name_he: str
-    subjects: tuple[str, ...] = ()
-    title: Text = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -102,6 +99,19 @@ class Person:
     def name_he(self) -> str:
         """Hebrew full name."""
         return f"{self.first_name_he} {self.last_name_he}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Person(_Named):
+    """A teacher or a member of staff."""
+
+    id: str
+    first_name: str
+    last_name: str
+    first_name_he: str
+    last_name_he: str
+    subjects: tuple[str, ...] = ()
+    title: Text = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +136,7 @@ class SchoolClass:
 
 
 @dataclass(frozen=True, slots=True)
-class Pupil:
+class Pupil(_Named):
     """A pupil."""
 
     id: str
@@ -137,16 +147,6 @@ class Pupil:
     last_name_he: str
     class_id: str
     birth_date: date
-
-    @property
-    def name(self) -> str:
-        """Latin full name."""
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def name_he(self) -> str:
-        """Hebrew full name."""
-        return f"{self.first_name_he} {self.last_name_he}"
 
     @property
     def username(self) -> str:
