@@ -247,17 +247,12 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for a new password or token."""
         entry = self._get_reauth_entry()
-        secret = _secret_key(entry.data)
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            result, errors = await self._async_update_login(entry, user_input)
-            if result is not None:
-                return result
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(secret): PASSWORD_SELECTOR}),
-            description_placeholders={"title": entry.title},
-            errors=errors,
+        return await self._async_step_update(
+            "reauth_confirm",
+            entry,
+            user_input,
+            vol.Schema({vol.Required(_secret_key(entry.data)): PASSWORD_SELECTOR}),
+            {"title": entry.title},
         )
 
     async def async_step_reconfigure(
@@ -265,21 +260,33 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the server or the login of an entry."""
         entry = self._get_reconfigure_entry()
-        secret = _secret_key(entry.data)
+        schema = self.add_suggested_values_to_schema(
+            _login_schema(_secret_key(entry.data)),
+            {
+                CONF_SERVER: entry.data[CONF_SERVER],
+                CONF_USERNAME: entry.data[CONF_USERNAME],
+            },
+        )
+        return await self._async_step_update("reconfigure", entry, user_input, schema)
+
+    async def _async_step_update(
+        self,
+        step_id: str,
+        entry: SchoolPortalConfigEntry,
+        user_input: dict[str, Any] | None,
+        schema: vol.Schema,
+        placeholders: dict[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Show the form of a changed login; store it once it works."""
         errors: dict[str, str] = {}
         if user_input is not None:
             result, errors = await self._async_update_login(entry, user_input)
             if result is not None:
                 return result
         return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                _login_schema(secret),
-                {
-                    CONF_SERVER: entry.data[CONF_SERVER],
-                    CONF_USERNAME: entry.data[CONF_USERNAME],
-                },
-            ),
+            step_id=step_id,
+            data_schema=schema,
+            description_placeholders=placeholders,
             errors=errors,
         )
 
