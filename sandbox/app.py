@@ -14,7 +14,9 @@ from aiohttp import web
 
 from .dataset import Dataset
 from .faults import Faults, RequestLog, fault_middleware
+from .pronote import PronoteEmulator
 from .webtop import WebtopEmulator
+from .webuntis import WebUntisEmulator
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -34,12 +36,18 @@ class Sandbox:
         self.faults = Faults()
         self.log = RequestLog()
         self.webtop = WebtopEmulator(self.dataset, self.faults)
+        self.webuntis = WebUntisEmulator(self.dataset, self.faults)
+        self.pronote = PronoteEmulator(self.dataset, self.faults)
 
     def accounts(
         self, base_url: str = f"http://{HOST}:{DEFAULT_PORT}"
     ) -> list[dict[str, Any]]:
         """Every login of every portal, with the URL a client should use."""
-        return self.webtop.accounts(base_url)
+        return [
+            *self.webtop.accounts(base_url),
+            *self.webuntis.accounts(base_url),
+            *self.pronote.accounts(base_url),
+        ]
 
 
 SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
@@ -58,6 +66,8 @@ def create_app(sandbox: Sandbox | None = None) -> web.Application:
     # aiosignal 1.4 types Signal differently from what aiohttp 3.11 declares.
     app.on_shutdown.append(_wake_sleepers)  # type: ignore[arg-type]
     sandbox.webtop.add_routes(app)
+    sandbox.webuntis.add_routes(app)
+    sandbox.pronote.add_routes(app)
     app.router.add_get("/", _index)
     app.router.add_get("/_sandbox/accounts", _accounts)
     app.router.add_get("/_sandbox/requests", _requests)
@@ -81,6 +91,8 @@ async def _index(request: web.Request) -> web.Response:
         text=(
             "School Portal sandbox\n"
             f"Webtop: {_base_url(request)}/webtop\n"
+            f"WebUntis: {_base_url(request)}/webuntis/WebUntis/jsonrpc.do\n"
+            f"PRONOTE: {_base_url(request)}/pronote/eleve.html\n"
             "Accounts: /_sandbox/accounts\n"
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import webtop
 from .client import PORTALS, PortalClient, create_client
 from .errors import (
+    AccountLocked,
     AuthenticationError,
     ConfigurationError,
     ConnectionFailed,
@@ -14,10 +15,12 @@ from .errors import (
     RateLimited,
     SchoolPortalError,
     TwoFactorRequired,
+    UnknownSchool,
 )
 
 __all__ = [
     "PORTALS",
+    "AccountLocked",
     "AuthenticationError",
     "ConfigurationError",
     "ConnectionFailed",
@@ -28,6 +31,7 @@ __all__ = [
     "RateLimited",
     "SchoolPortalError",
     "TwoFactorRequired",
+    "UnknownSchool",
     "create_client",
     "webtop",
 ]

@@ -11,6 +11,10 @@ class AuthenticationError(SchoolPortalError):
     """The portal refused the credentials, or the session cannot be renewed."""
 
 
+class AccountLocked(AuthenticationError):
+    """The portal blocked the account (too many attempts, or disabled)."""
+
+
 class TwoFactorRequired(SchoolPortalError):
     """The portal asks for a second factor before it lets the login in."""
 
@@ -43,6 +47,10 @@ class ProtocolError(SchoolPortalError):
 
 class ConfigurationError(SchoolPortalError):
     """A setting (server address, school name, …) cannot be used."""
+
+
+class UnknownSchool(ConfigurationError):
+    """The server does not know the school name that was given."""
 
 
 class NotSupported(SchoolPortalError):

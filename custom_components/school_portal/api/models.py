@@ -95,6 +95,10 @@ class Lesson:
     rooms: tuple[str, ...] = ()
     status: LessonStatus = LessonStatus.NORMAL
     note: str | None = None
+    # What the portal says the lesson replaced (a substituted teacher, a moved
+    # room); empty when nothing was replaced or the portal does not say.
+    original_teachers: tuple[str, ...] = ()
+    original_rooms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,35 @@ class Grade:
     when: date
     out_of: str | None = None
     description: str = ""
+    period: str | None = None
+    class_average: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Average:
+    """A pupil's average over a period: per subject, or overall (subject None)."""
+
+    subject: str | None
+    value: str
+    period: str | None = None
+    out_of: str | None = None
+    class_average: str | None = None
+
+
+class Meal(StrEnum):
+    """Which meal a menu is for."""
+
+    LUNCH = "lunch"
+    DINNER = "dinner"
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    """What the canteen serves at one meal of one day."""
+
+    day: date
+    meal: Meal
+    dishes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +236,8 @@ class StudentData:
     unread_messages: int | None = None
     discipline: tuple[DisciplineEvent, ...] = ()
     grades: tuple[Grade, ...] = ()
+    averages: tuple[Average, ...] = ()
+    menus: tuple[Menu, ...] = ()
     exams: tuple[Exam, ...] = ()
     holidays: tuple[Holiday, ...] = ()
     notifications: tuple[Notification, ...] = ()
