@@ -1,4 +1,4 @@
-"""Calendar of School Portal: each pupil's timetable."""
+"""Calendars of School Portal: each pupil's timetable, exams and holidays."""
 
 from __future__ import annotations
 
@@ -14,14 +14,17 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
 
-from .api.models import Capability, Lesson, LessonStatus
+from .api.models import Capability, Exam, Holiday, Lesson, LessonStatus
 from .const import DOMAIN
-from .coordinator import SchoolPortalConfigEntry
+from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 from .entity import SchoolPortalEntity, add_pupil_entities
 
 PARALLEL_UPDATES = 0
 
 TIMETABLE = CalendarEntityDescription(key="timetable", translation_key="timetable")
+SCHOOL_YEAR = CalendarEntityDescription(
+    key="exams_holidays", translation_key="exams_holidays"
+)
 
 
 async def async_setup_entry(
@@ -29,16 +32,22 @@ async def async_setup_entry(
     entry: SchoolPortalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up a timetable calendar per pupil."""
-    if Capability.TIMETABLE not in entry.runtime_data.capabilities:
-        return
-    add_pupil_entities(
-        entry,
-        async_add_entities,
-        lambda coordinator, student_id: [
-            SchoolPortalCalendar(coordinator, student_id, TIMETABLE)
-        ],
-    )
+    """Set up a timetable and an exams-and-holidays calendar per pupil."""
+    capabilities = entry.runtime_data.capabilities
+
+    def build(
+        coordinator: SchoolPortalCoordinator, student_id: str
+    ) -> list[CalendarEntity]:
+        calendars: list[CalendarEntity] = []
+        if Capability.TIMETABLE in capabilities:
+            calendars.append(SchoolPortalCalendar(coordinator, student_id, TIMETABLE))
+        if Capability.EXAMS in capabilities or coordinator.data[student_id].holidays:
+            calendars.append(
+                ExamsAndHolidaysCalendar(coordinator, student_id, SCHOOL_YEAR)
+            )
+        return calendars
+
+    add_pupil_entities(entry, async_add_entities, build)
 
 
 def lesson_event(lesson: Lesson, status_words: Mapping[str, str]) -> CalendarEvent:
@@ -113,4 +122,55 @@ class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
             lesson_event(lesson, self._status_words)
             for lesson in sorted(lessons, key=lambda lesson: lesson.start)
             if lesson.end > start_date and lesson.start < end_date
+        ]
+
+
+def exam_event(exam: Exam) -> CalendarEvent:
+    """Show an exam as a timed event."""
+    return CalendarEvent(
+        start=exam.start,
+        end=exam.end,
+        summary=exam.subject,
+        description=exam.description or None,
+        uid=exam.uid,
+    )
+
+
+def holiday_event(holiday: Holiday) -> CalendarEvent:
+    """Show a holiday as whole days (the calendar's end date is exclusive)."""
+    return CalendarEvent(
+        start=holiday.start,
+        end=holiday.end + timedelta(days=1),
+        summary=holiday.name,
+        uid=holiday.uid,
+    )
+
+
+class ExamsAndHolidaysCalendar(SchoolPortalEntity, CalendarEntity):
+    """A pupil's announced exams and the school's holidays."""
+
+    def _events(self) -> list[CalendarEvent]:
+        data = self.student_data
+        events = [exam_event(exam) for exam in data.exams]
+        events += [holiday_event(holiday) for holiday in data.holidays]
+        return sorted(events, key=lambda event: event.start_datetime_local)
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        """The exam or holiday going on now, else the next one."""
+        now = self.coordinator.now()
+        return next(
+            (event for event in self._events() if event.end_datetime_local > now),
+            None,
+        )
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Exams and holidays overlapping a range (as far as the portal told)."""
+        return [
+            event
+            for event in self._events()
+            if event.end_datetime_local > start_date
+            and event.start_datetime_local < end_date
         ]

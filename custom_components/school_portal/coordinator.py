@@ -34,6 +34,7 @@ from .api.models import (
     Student,
     StudentData,
 )
+from .api.util import stable_id
 from .const import (
     BREAK_INTERVAL,
     CONF_PORTAL,
@@ -102,7 +103,7 @@ class NewItem:
 
 
 def _notable_items(
-    data: StudentData, now: datetime
+    data: StudentData, now: datetime, previous: StudentData | None = None
 ) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
     """Items that can be new, a small name-free description, and whether it is past.
 
@@ -110,6 +111,8 @@ def _notable_items(
     older than NEWS_HORIZON (a message, a discipline event, a grade) is
     remembered but never announced: a wider window, a pupil shown again after
     weeks, or a late portal must not turn the past into a burst of news.
+    A lesson is news when the portal marks it cancelled or changed, or when
+    it differs from the same lesson in the ``previous`` refresh.
     """
     horizon = now - NEWS_HORIZON
     for homework in data.homework:
@@ -161,24 +164,63 @@ def _notable_items(
             },
             grade.when < horizon.date(),
         )
+    before = {lesson.uid: lesson for lesson in previous.lessons} if previous else {}
     for lesson in data.lessons:
+        earlier = before.get(lesson.uid)
+        moved = earlier is not None and _lesson_shape(earlier) != _lesson_shape(lesson)
+        attributes: dict[str, Any] = {
+            "uid": lesson.uid,
+            "subject": lesson.subject,
+            "start": lesson.start.isoformat(),
+            "end": lesson.end.isoformat(),
+            "teachers": list(lesson.teachers),
+            "rooms": list(lesson.rooms),
+            "note": lesson.note,
+        }
         if lesson.status is LessonStatus.CANCELLED:
-            event_type = EVENT_LESSON_CANCELLED
-        elif lesson.status is LessonStatus.CHANGED:
-            event_type = EVENT_LESSON_CHANGED
-        else:
+            yield EVENT_LESSON_CANCELLED, lesson.uid, attributes, lesson.end <= now
             continue
+        if lesson.status is not LessonStatus.CHANGED and not moved:
+            continue
+        # Each version of a changed lesson is news once: a room changed again
+        # after a substitution was announced is announced too.
+        attributes["previous"] = _previous_values(lesson, earlier if moved else None)
         yield (
-            event_type,
-            lesson.uid,
-            {
-                "uid": lesson.uid,
-                "subject": lesson.subject,
-                "start": lesson.start.isoformat(),
-                "end": lesson.end.isoformat(),
-            },
+            EVENT_LESSON_CHANGED,
+            f"{lesson.uid}|{stable_id(*_lesson_shape(lesson))}",
+            attributes,
             lesson.end <= now,
         )
+
+
+def _lesson_shape(lesson: Lesson) -> tuple[object, ...]:
+    """What a pupil notices of a lesson: when, what, who and where."""
+    return (
+        lesson.start,
+        lesson.end,
+        lesson.subject,
+        tuple(sorted(lesson.teachers)),
+        tuple(sorted(lesson.rooms)),
+    )
+
+
+def _previous_values(lesson: Lesson, earlier: Lesson | None) -> dict[str, Any]:
+    """The lesson as it was: as last polled, else as the portal says it was."""
+    if earlier is not None:
+        return {
+            "subject": earlier.subject,
+            "start": earlier.start.isoformat(),
+            "end": earlier.end.isoformat(),
+            "teachers": list(earlier.teachers),
+            "rooms": list(earlier.rooms),
+        }
+    return {
+        "subject": lesson.subject,
+        "start": lesson.start.isoformat(),
+        "end": lesson.end.isoformat(),
+        "teachers": list(lesson.original_teachers or lesson.teachers),
+        "rooms": list(lesson.original_rooms or lesson.rooms),
+    }
 
 
 class SeenStore:
@@ -319,6 +361,9 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         await self.done.async_load()
         with self._portal_errors():
             await self.client.login()
+        # A portal may rotate its token at each login (PRONOTE): keep the new
+        # one at once, even if the first refresh then fails.
+        self._persist_session_state()
 
     @contextmanager
     def _portal_errors(self) -> Iterator[None]:
@@ -367,9 +412,10 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
                 data = await self.client.refresh(self._selected_students(), window)
         finally:
             self.update_interval = self._next_interval(self._retry_after)
+            # Re-logins inside a refresh rotate tokens too, failed or not.
+            self._persist_session_state()
 
         self.window = window
-        self._persist_session_state()
         await self._detect_new_items(data)
         self._remove_stale_devices(set(data))
         return data
@@ -430,7 +476,10 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         announce: list[NewItem] = []
         for student_id, student_data in data.items():
             seeding = not self.seen.is_seeded(student_id)
-            for event_type, uid, attributes, past in _notable_items(student_data, now):
+            previous = self.data.get(student_id) if self.data else None
+            for event_type, uid, attributes, past in _notable_items(
+                student_data, now, previous
+            ):
                 first_for_pupil = self.seen.mark(
                     f"{student_id}|{event_type}|{uid}", today
                 )
@@ -528,28 +577,35 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         if student_data is None:
             return []
         window = self.window
-        lessons = [
+        inside = [
             lesson
             for lesson in student_data.lessons
             if start <= self._day(lesson) < end
             and window.start <= self._day(lesson) < window.end
         ]
-        before = (max(start, window.start - MAX_READ_AHEAD), min(end, window.start))
-        after = (max(start, window.end), min(end, window.end + MAX_READ_AHEAD))
-        for part_start, part_end in (before, after):
-            if part_start >= part_end:
-                continue
-            try:
-                lessons += await self.client.lessons(
-                    student_data.student, part_start, part_end
-                )
-            except SchoolPortalError as err:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="lessons_failed",
-                    translation_placeholders={"error": type(err).__name__},
-                ) from err
-        return lessons
+        outer_start = max(start, window.start - MAX_READ_AHEAD)
+        outer_end = min(end, window.end + MAX_READ_AHEAD)
+        if (start >= window.start and end <= window.end) or outer_start >= outer_end:
+            return inside
+        # One read for both sides of the window: a month view that starts
+        # before it and ends after it is one query for portals that take
+        # ranges, and the window's own weeks are cached by the refresh.
+        try:
+            read = await self.client.lessons(
+                student_data.student, outer_start, outer_end
+            )
+        except SchoolPortalError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="lessons_failed",
+                translation_placeholders={"error": type(err).__name__},
+            ) from err
+        return inside + [
+            lesson
+            for lesson in read
+            if not window.start <= self._day(lesson) < window.end
+            and start <= self._day(lesson) < end
+        ]
 
     def _day(self, lesson: Lesson) -> date:
         return lesson.start.astimezone(self.tz).date()

@@ -9,7 +9,15 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_SESSION_TOKEN
+from .const import (
+    CONF_ACCOUNT_PIN,
+    CONF_DEVICE_ID,
+    CONF_QR_CODE,
+    CONF_QR_LINK,
+    CONF_QR_PIN,
+    CONF_SECRET,
+    CONF_SESSION_TOKEN,
+)
 from .coordinator import SchoolPortalConfigEntry
 
 TO_REDACT = {
@@ -17,6 +25,12 @@ TO_REDACT = {
     CONF_TOKEN,
     CONF_SESSION_TOKEN,
     CONF_USERNAME,
+    CONF_SECRET,
+    CONF_QR_LINK,
+    CONF_QR_CODE,
+    CONF_QR_PIN,
+    CONF_ACCOUNT_PIN,
+    CONF_DEVICE_ID,
     "unique_id",
     "title",
 }
@@ -45,6 +59,8 @@ async def async_get_config_entry_diagnostics(
             "unread_messages": data.unread_messages,
             "discipline": dict(Counter(event.kind.value for event in data.discipline)),
             "grades": len(data.grades),
+            "averages": len(data.averages),
+            "menus": len(data.menus),
             "exams": len(data.exams),
             "holidays": len(data.holidays),
             "notifications": len(data.notifications),

@@ -18,7 +18,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 
-from .api.models import Capability, Lesson, LessonStatus
+from .api.models import Average, Capability, Grade, Lesson, LessonStatus, Meal
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 from .entity import SchoolPortalEntity, add_described_entities
 
@@ -30,7 +30,9 @@ class SchoolPortalSensorDescription(SensorEntityDescription):
     """Describes a pupil sensor."""
 
     capability: Capability
-    value_fn: Callable[[SchoolPortalCoordinator, str], int | datetime | None]
+    value_fn: Callable[
+        [SchoolPortalCoordinator, str], int | float | str | datetime | None
+    ]
     attributes_fn: Callable[[SchoolPortalCoordinator, str], dict[str, Any]] | None = (
         None
     )
@@ -98,6 +100,86 @@ def _discipline_by_kind(
     )
 
 
+def _latest_grade(
+    coordinator: SchoolPortalCoordinator, student_id: str
+) -> Grade | None:
+    grades = coordinator.data[student_id].grades
+    return max(grades, key=lambda grade: grade.when) if grades else None
+
+
+def _grade_attributes(
+    coordinator: SchoolPortalCoordinator, student_id: str
+) -> dict[str, Any]:
+    if (grade := _latest_grade(coordinator, student_id)) is None:
+        return {}
+    return {
+        "subject": grade.subject,
+        "out_of": grade.out_of,
+        "date": grade.when.isoformat(),
+        "period": grade.period,
+        "class_average": grade.class_average,
+        "description": grade.description or None,
+    }
+
+
+def _number(value: str | None) -> float | None:
+    """A portal's mark as a number ("14,5" in France), None for "Abs" and the like."""
+    if value is None:
+        return None
+    try:
+        return float(value.replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _overall_average(
+    coordinator: SchoolPortalCoordinator, student_id: str
+) -> Average | None:
+    return next(
+        (
+            average
+            for average in coordinator.data[student_id].averages
+            if average.subject is None
+        ),
+        None,
+    )
+
+
+def _average_attributes(
+    coordinator: SchoolPortalCoordinator, student_id: str
+) -> dict[str, Any]:
+    averages = coordinator.data[student_id].averages
+    overall = _overall_average(coordinator, student_id)
+    return {
+        "period": overall.period if overall else None,
+        "out_of": overall.out_of if overall else None,
+        "class_average": _number(overall.class_average) if overall else None,
+        "subjects": {
+            average.subject: _number(average.value)
+            for average in averages
+            if average.subject is not None
+        },
+    }
+
+
+def _lunch_today(coordinator: SchoolPortalCoordinator, student_id: str) -> list[str]:
+    today = coordinator.now().date()
+    return next(
+        (
+            list(menu.dishes)
+            for menu in coordinator.data[student_id].menus
+            if menu.day == today and menu.meal is Meal.LUNCH
+        ),
+        [],
+    )
+
+
+def _lunch_summary(coordinator: SchoolPortalCoordinator, student_id: str) -> str | None:
+    # A state holds at most 255 characters; the dishes are in the attributes.
+    summary = ", ".join(_lunch_today(coordinator, student_id))
+    return (summary[:254] + "…" if len(summary) > 255 else summary) or None
+
+
 SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
     SchoolPortalSensorDescription(
         key="unread_messages",
@@ -159,6 +241,35 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         value_fn=_homework_due_tomorrow,
         boundary_fn=_next_midnight,
     ),
+    SchoolPortalSensorDescription(
+        key="latest_grade",
+        translation_key="latest_grade",
+        capability=Capability.GRADES,
+        value_fn=lambda coordinator, student_id: grade.value
+        if (grade := _latest_grade(coordinator, student_id))
+        else None,
+        attributes_fn=_grade_attributes,
+    ),
+    SchoolPortalSensorDescription(
+        key="average",
+        translation_key="average",
+        capability=Capability.GRADES,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator, student_id: _number(average.value)
+        if (average := _overall_average(coordinator, student_id))
+        else None,
+        attributes_fn=_average_attributes,
+    ),
+    SchoolPortalSensorDescription(
+        key="lunch_today",
+        translation_key="lunch_today",
+        capability=Capability.MENUS,
+        value_fn=_lunch_summary,
+        boundary_fn=_next_midnight,
+        attributes_fn=lambda coordinator, student_id: {
+            "dishes": _lunch_today(coordinator, student_id)
+        },
+    ),
 )
 
 
@@ -218,7 +329,7 @@ class SchoolPortalSensor(SchoolPortalEntity, SensorEntity):
             self._unsub_boundary = None
 
     @property
-    def native_value(self) -> int | datetime | None:
+    def native_value(self) -> int | float | str | datetime | None:
         """The sensor's value."""
         return self.entity_description.value_fn(self.coordinator, self.student_id)
 

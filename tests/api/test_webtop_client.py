@@ -463,14 +463,11 @@ async def test_a_retry_after_login_uses_the_new_sessions_pupil_ids(
 
 
 async def test_caches_stay_small_and_the_account_is_reread(
-    make_client: ClientFactory, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    make_client: ClientFactory, sandbox: Sandbox
 ) -> None:
-    clock = [1000.0]
-    monkeypatch.setattr(
-        "custom_components.school_portal.api.webtop.monotonic_time.monotonic",
-        lambda: clock[0],
-    )
+    clock = [0.0]
     client = make_client(username=PUPIL[0], password=PUPIL[1])
+    client._clock = lambda: NOW + timedelta(seconds=clock[0])
     (pupil,) = (await client.login()).students
     await client.lessons(pupil, date(2027, 1, 1), date(2027, 3, 1))
     assert len(client._weeks) >= 8

@@ -96,6 +96,46 @@ def test_old_news_is_past() -> None:
     }
 
 
+def test_lesson_changes_carry_old_and_new_values() -> None:
+    """A substitution names what it replaced; a moved room is compared with the last poll."""
+    now = dt_util.now().replace(hour=6, minute=0, second=0, microsecond=0)
+    start = now + timedelta(days=1, hours=2)
+    normal = Lesson(
+        "l1", start, start + timedelta(minutes=45), "Maths", ("Ms A",), ("12",)
+    )
+    substituted = Lesson(
+        "l2", start, start + timedelta(minutes=45), "Physics", ("Mr C",), ("7",),
+        status=LessonStatus.CHANGED, note="Substitution", original_teachers=("Mr B",),
+    )  # fmt: skip
+    student = Student("s1", "A", "B")
+    previous = StudentData(student=student, lessons=(normal, substituted))
+    moved = Lesson(
+        "l1", start, start + timedelta(minutes=45), "Maths", ("Ms A",), ("14",)
+    )
+    current = StudentData(student=student, lessons=(moved, substituted))
+
+    first = {uid: attrs for _, uid, attrs, _ in _notable_items(previous, now)}
+    (key,) = first
+    assert key.startswith("l2|")
+    assert first[key]["previous"]["teachers"] == ["Mr B"]
+    assert first[key]["teachers"] == ["Mr C"]
+    assert first[key]["note"] == "Substitution"
+
+    items = list(_notable_items(current, now, previous))
+    changes = {uid.split("|")[0]: (kind, attrs) for kind, uid, attrs, _ in items}
+    kind, attrs = changes["l1"]
+    assert kind == "lesson_changed"
+    assert attrs["previous"]["rooms"] == ["12"]
+    assert attrs["rooms"] == ["14"]
+    # The same substitution keeps its key: it is not announced again.
+    assert {uid for _, uid, _, _ in items} >= set(first)
+
+    # The room changes back and forth: each version is a new key, once.
+    again = StudentData(student=student, lessons=(normal, substituted))
+    keys = {uid for _, uid, _, _ in _notable_items(again, now, current)}
+    assert len(keys - set(first) - {uid for _, uid, _, _ in items}) == 1
+
+
 def test_lesson_event_marks_status() -> None:
     """Cancelled lessons say so in the summary; changes and exams in the description."""
     words = {"cancelled": "Cancelled", "changed": "Changed", "exam": "Exam"}
@@ -163,7 +203,7 @@ async def test_unknown_pupil_has_no_lessons(
 async def test_calendar_reads_at_most_half_a_year_each_side(
     hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
 ) -> None:
-    """An automation asking for years costs half a year of reads each side."""
+    """An automation asking for years costs one read, half a year each side."""
     coordinator = init_integration.runtime_data
     noa = pupil_id(init_integration, sandbox, "p1002")
     today = dt_util.now().date()
@@ -175,9 +215,24 @@ async def test_calendar_reads_at_most_half_a_year_each_side(
         )
     window = coordinator.window
     assert [call.args[1:] for call in read.await_args_list] == [
-        (window.start - timedelta(weeks=26), window.start),
-        (window.end, window.end + timedelta(weeks=26)),
+        (window.start - timedelta(weeks=26), window.end + timedelta(weeks=26)),
     ]
+
+
+async def test_calendar_inside_the_window_reads_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+) -> None:
+    """A week view inside the polled window is served from the refresh."""
+    coordinator = init_integration.runtime_data
+    noa = pupil_id(init_integration, sandbox, "p1002")
+    window = coordinator.window
+    with patch.object(
+        WebtopClient, "lessons", wraps=coordinator.client.lessons
+    ) as read:
+        lessons = await coordinator.async_get_lessons(noa, window.start, window.end)
+    assert read.await_count == 0
+    assert lessons
+    assert all(window.start <= lesson.start.date() < window.end for lesson in lessons)
 
 
 async def test_entities_follow_capabilities(

@@ -24,7 +24,12 @@ def secrets_and_names(sandbox: Sandbox) -> list[str]:
     """Everything that must never leak: credentials, tokens, pupils' and teachers' names."""
     dataset = sandbox.dataset
     words = [PARENT, PARENT_PASSWORD]
-    words += [account["token"] for account in sandbox.accounts()]
+    words += [
+        account[key]
+        for account in sandbox.accounts()
+        for key in ("token", "secret", "qr_link")
+        if account.get(key)
+    ]
     # Every session token the emulator ever handed out, kept ones included.
     words += list(sandbox.webtop.sessions)
     for pupil in dataset.pupils.values():

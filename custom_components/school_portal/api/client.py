@@ -57,6 +57,14 @@ class PortalClient(ABC):
         """Today in the school's time zone."""
         return self._clock().astimezone(self._tz).date()
 
+    def _seconds(self) -> float:
+        """The clock in seconds, for the age of cached data.
+
+        The injected clock, not a monotonic one: so that tests and the bench
+        can let hours pass between refreshes.
+        """
+        return self._clock().timestamp()
+
     @property
     def account_id(self) -> str | None:
         """The account's id: before login where settings alone give it."""

@@ -9,7 +9,6 @@ shared session never stores it.
 from __future__ import annotations
 
 import json
-import time as monotonic_time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar, Self
@@ -547,7 +546,7 @@ class WebtopClient(PortalClient):
         if self._pupils.keys() != {pupil.id for pupil in pupils}:
             self._weeks.clear()
         self._pupils = {pupil.id: pupil for pupil in pupils}
-        self._pupils_read_at = monotonic_time.monotonic()
+        self._pupils_read_at = self._seconds()
         # Parents get an object with "childrens"; a pupil gets a bare list.
         kind = (
             AccountKind.PARENT if isinstance(dashboard, dict) else AccountKind.STUDENT
@@ -656,7 +655,7 @@ class WebtopClient(PortalClient):
         """One Webtop week (Sunday first) of lessons and homework, cached."""
         key = (student.id, first_day)
         cached = self._weeks.get(key)
-        now = monotonic_time.monotonic()
+        now = self._seconds()
         if cached and now - cached[0] < max_age:
             return cached[1]
         week_index = (first_day - week_start(self._today())).days // 7
@@ -708,7 +707,7 @@ class WebtopClient(PortalClient):
         self, students: Iterable[Student], window: DateWindow
     ) -> dict[str, StudentData]:
         """Refresh several pupils; the inbox belongs to the login, so read it once."""
-        if monotonic_time.monotonic() - self._pupils_read_at >= ACCOUNT_TTL:
+        if self._seconds() - self._pupils_read_at >= ACCOUNT_TTL:
             # A child added to the account shows up without a restart.
             self.account = await self._with_relogin(self._load_pupils)
         per_pupil = [await self._fetch_pupil(student, window) for student in students]
