@@ -9,7 +9,7 @@ import hashlib
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from html.parser import HTMLParser
 from typing import Any
@@ -31,6 +31,8 @@ class HttpResponse:
     status: int
     text: str
     headers: Mapping[str, str]
+    # The cookies the answer sets (a session id, for portals that give no other).
+    cookies: Mapping[str, str] = field(default_factory=dict)
 
 
 async def http_request(
@@ -53,7 +55,12 @@ async def http_request(
                 method, url, json=json, headers=dict(headers or {})
             ) as resp:
                 text = await resp.text(errors="replace")
-                response = HttpResponse(resp.status, text, dict(resp.headers))
+                response = HttpResponse(
+                    resp.status,
+                    text,
+                    dict(resp.headers),
+                    {name: morsel.value for name, morsel in resp.cookies.items()},
+                )
     except TimeoutError as err:
         raise ConnectionFailed("The portal did not answer in time") from err
     except aiohttp.ClientError as err:
