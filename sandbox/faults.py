@@ -16,9 +16,11 @@ PORTALS = ("webtop", "webuntis", "pronote", "ecoledirecte", "ss12000")
 RESPONSE_FAULTS = ("maintenance", "rate_limit", "http_500", "slow", "malformed")
 # Faults a portal emulator applies (they change what login and tokens mean).
 AUTH_FAULTS = ("password_changed", "two_factor")
+# PRONOTE's own error pages, served by its emulator in place of any answer.
+PAGE_FAULTS = ("expired_page", "ip_suspended")
 # One-shot: acts when set, never stays active.
 EXPIRE_SESSIONS = "expire_sessions"
-FAULTS = (*RESPONSE_FAULTS, *AUTH_FAULTS, EXPIRE_SESSIONS)
+FAULTS = (*RESPONSE_FAULTS, *AUTH_FAULTS, *PAGE_FAULTS, EXPIRE_SESSIONS)
 
 MAINTENANCE_PAGE = (
     "<!DOCTYPE html><html><head><title>Maintenance</title></head>"
@@ -80,7 +82,7 @@ class Faults:
         faults = self._active.get(portal)
         if not faults:
             return None
-        for fault in (*RESPONSE_FAULTS, *AUTH_FAULTS):
+        for fault in (*RESPONSE_FAULTS, *AUTH_FAULTS, *PAGE_FAULTS):
             if fault in faults:
                 remaining = faults[fault]
                 if remaining is not None:

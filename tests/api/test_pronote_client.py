@@ -1,0 +1,607 @@
+"""The PRONOTE client against the sandbox's emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from custom_components.school_portal.api import create_client
+from custom_components.school_portal.api.errors import (
+    AccountLocked,
+    AuthenticationError,
+    ConfigurationError,
+    ConnectionFailed,
+    PortalUnavailable,
+    ProtocolError,
+    RateLimited,
+    TwoFactorRequired,
+)
+from custom_components.school_portal.api.models import (
+    AccountKind,
+    Capability,
+    DateWindow,
+    DisciplineKind,
+    LessonStatus,
+    Meal,
+)
+from custom_components.school_portal.api.pronote import PronoteClient
+from custom_components.school_portal.api.util import stable_id
+from sandbox.app import Sandbox
+from sandbox.pronote import ACCOUNT_PIN, PIN_LOGIN, PIN_PASSWORD
+
+TZ = ZoneInfo("Europe/Paris")
+TODAY = date(2026, 11, 18)
+NOW = datetime(2026, 11, 18, 9, 0, tzinfo=TZ)
+WINDOW = DateWindow(TODAY - timedelta(days=7), TODAY + timedelta(days=7))
+PUPIL = ("dana.cohen", "sandbox-pupil")
+PARENT = ("levi.parent", "sandbox-parent")
+
+type ClientFactory = Callable[..., PronoteClient]
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(today=TODAY)
+
+
+@pytest.fixture
+def base(sandbox_server: TestServer) -> str:
+    return str(sandbox_server.make_url("")).rstrip("/")
+
+
+@pytest.fixture
+async def make_client(base: str) -> AsyncGenerator[ClientFactory]:
+    session = aiohttp.ClientSession()
+
+    def make(page: str = "eleve.html", **config: object) -> PronoteClient:
+        config.setdefault("server", f"{base}/pronote/{page}")
+        client = create_client("pronote", session, config, TZ)
+        assert isinstance(client, PronoteClient)
+        client._clock = lambda: NOW
+        return client
+
+    yield make
+    await session.close()
+
+
+def pupil(make_client: ClientFactory) -> PronoteClient:
+    return make_client(username=PUPIL[0], password=PUPIL[1])
+
+
+def parent(make_client: ClientFactory) -> PronoteClient:
+    return make_client("parent.html", username=PARENT[0], password=PARENT[1])
+
+
+def calls(sandbox: Sandbox) -> int:
+    return sandbox.log.count("pronote")
+
+
+# --- logins ---------------------------------------------------------------------
+
+
+async def test_pupil_login(make_client: ClientFactory, sandbox: Sandbox) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    assert account.kind is AccountKind.STUDENT
+    (dana,) = account.students
+    assert (dana.first_name, dana.last_name, dana.class_name) == ("Dana", "Cohen", "8A")
+    assert account.school == "Collège du Bac à Sable"
+    assert account.id == client.account_id
+    assert Capability.HOMEWORK_DONE in client.capabilities
+    assert client.session_state == {}
+    # Page, FonctionParametres, Identification, Authentification, settings.
+    assert calls(sandbox) == 5
+    assert sandbox.pronote.calls[:4] == [
+        "FonctionParametres",
+        "Identification",
+        "Authentification",
+        "ParametresUtilisateur",
+    ]
+
+
+async def test_ids_are_stable_across_logins(
+    make_client: ClientFactory, base: str
+) -> None:
+    first = await pupil(make_client).login()
+    again = make_client(
+        server=f"{base}/pronote/mobile.eleve.html?login=true",
+        username=" DANA.COHEN ",
+        password=PUPIL[1],
+    ).account_id
+    assert again == first.id
+    second = await pupil(make_client).login()
+    assert first.id == second.id
+    assert [s.id for s in first.students] == [s.id for s in second.students]
+    assert first.id == stable_id("pronote", f"{base}/pronote", "dana.cohen")
+
+
+async def test_parent_sees_two_children(make_client: ClientFactory) -> None:
+    account = await parent(make_client).login()
+    assert account.kind is AccountKind.PARENT
+    assert [s.first_name for s in account.students] == ["Noa", "Ari"]
+    assert [s.class_name for s in account.students] == ["9B", "7A"]
+
+
+async def test_wrong_password(make_client: ClientFactory, sandbox: Sandbox) -> None:
+    with pytest.raises(AuthenticationError) as info:
+        await make_client(username=PUPIL[0], password="wrong").login()
+    assert not isinstance(info.value, AccountLocked)
+    assert "wrong" not in str(info.value)
+
+
+async def test_unknown_user_and_wrong_space(make_client: ClientFactory) -> None:
+    with pytest.raises(AuthenticationError):
+        await make_client(username="nobody", password="x").login()
+    with pytest.raises(AuthenticationError):
+        await make_client("parent.html", username=PUPIL[0], password=PUPIL[1]).login()
+
+
+async def test_locked_account(make_client: ClientFactory, sandbox: Sandbox) -> None:
+    sandbox.pronote.locked.add(PUPIL[0])
+    with pytest.raises(AccountLocked):
+        await pupil(make_client).login()
+
+
+async def test_account_pin(make_client: ClientFactory, sandbox: Sandbox) -> None:
+    with pytest.raises(TwoFactorRequired) as info:
+        await make_client(username=PIN_LOGIN, password=PIN_PASSWORD).login()
+    assert info.value.challenge == "pin"
+    with pytest.raises(AuthenticationError):
+        await make_client(
+            username=PIN_LOGIN, password=PIN_PASSWORD, account_pin="0000"
+        ).login()
+    client = make_client(
+        username=PIN_LOGIN, password=PIN_PASSWORD, account_pin=ACCOUNT_PIN
+    )
+    account = await client.login()
+    assert account.students[0].first_name == "Dana"
+    assert "SecurisationCompteDoubleAuth" in sandbox.pronote.calls
+    assert (await client.refresh(account.students, WINDOW))[
+        account.students[0].id
+    ].lessons
+
+
+async def test_two_factor_fault_demands_the_pin(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    sandbox.faults.set("pronote", "two_factor")
+    with pytest.raises(TwoFactorRequired):
+        await pupil(make_client).login()
+
+
+async def test_qr_code_then_token_logins(
+    make_client: ClientFactory, sandbox: Sandbox, base: str
+) -> None:
+    qr = sandbox.pronote.qr_code(PUPIL[0], "4321", base)
+    client = make_client(server=None, qr_code=json.dumps(qr), qr_pin="4321")
+    by_password = pupil(make_client)
+    # The login inside the QR code is known before logging in.
+    assert client.account_id == by_password.account_id
+    account = await client.login()
+    state = dict(client.session_state)
+    assert state["username"] == PUPIL[0]
+    assert state["token"]
+    assert len(state["device_id"]) == 36
+    assert account.id == by_password.account_id
+    # The QR code is single-use.
+    with pytest.raises(AuthenticationError):
+        await make_client(qr_code=json.dumps(qr), qr_pin="4321").login()
+    # Later starts: the token and the device id; the token rotates each time.
+    later = make_client(**state)
+    await later.login()
+    assert later.session_state["token"] != state["token"]
+    assert later.session_state["device_id"] == state["device_id"]
+    # The old token died with the rotation; another device id is refused.
+    with pytest.raises(AuthenticationError):
+        await make_client(**state).login()
+    with pytest.raises(AuthenticationError):
+        await make_client(**{**later.session_state, "device_id": "x"}).login()
+
+
+async def test_qr_wrong_pin_and_parent(
+    make_client: ClientFactory, sandbox: Sandbox, base: str
+) -> None:
+    qr = sandbox.pronote.qr_code(PARENT[0], "1111", base)
+    wrong = make_client(qr_code=json.dumps(qr), qr_pin="2222")
+    assert wrong.account_id is None
+    with pytest.raises(AuthenticationError):
+        await wrong.login()
+    client = make_client(server=None, qr_code=qr, qr_pin="1111")
+    assert client.is_parent
+    account = await client.login()
+    assert len(account.students) == 2
+
+
+async def test_relogin_with_token_after_expiry(
+    make_client: ClientFactory, sandbox: Sandbox, base: str
+) -> None:
+    qr = sandbox.pronote.qr_code(PUPIL[0], "4321", base)
+    client = make_client(qr_code=json.dumps(qr), qr_pin="4321")
+    account = await client.login()
+    token = client.session_state["token"]
+    sandbox.faults.set("pronote", "expire_sessions")
+    await client.refresh(account.students, WINDOW)
+    assert client.logins == 2
+    assert client.session_state["token"] != token
+
+
+async def test_settings_errors(make_client: ClientFactory, base: str) -> None:
+    with pytest.raises(ConfigurationError):
+        make_client(username=PUPIL[0])
+    with pytest.raises(ConfigurationError):
+        make_client(password="x")
+    with pytest.raises(ConfigurationError):
+        make_client(username=PUPIL[0], token="t")
+    with pytest.raises(ConfigurationError):
+        make_client(qr_code="{}", qr_pin="1234")
+    with pytest.raises(ConfigurationError):
+        make_client(
+            qr_code=json.dumps({"jeton": "a", "login": "b", "url": "c"}), qr_pin=""
+        )
+    with pytest.raises(ConfigurationError):
+        make_client(server="", username="a", password="b")
+    with pytest.raises(ConfigurationError):
+        await make_client(server=f"{base}/", username="a", password="b").login()
+
+
+async def test_not_a_pronote_page(make_client: ClientFactory, base: str) -> None:
+    client = make_client(server=f"{base}/webtop/eleve.html", username="a", password="b")
+    with pytest.raises(ConfigurationError):
+        await client.login()
+
+
+# --- server generations -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("generation", "encrypt", "compress", "style", "version"),
+    [
+        ("2024", True, True, "both", None),
+        ("2024", False, False, "both", None),
+        ("2025", False, True, "legacy", None),
+        ("2025", True, False, "direct", "2026.2.5"),
+    ],
+)
+async def test_server_generations(
+    make_client: ClientFactory,
+    sandbox: Sandbox,
+    generation: str,
+    encrypt: bool,
+    compress: bool,
+    style: str,
+    version: str | None,
+) -> None:
+    emulator = sandbox.pronote
+    emulator.generation = generation
+    emulator.encrypt, emulator.compress = encrypt, compress
+    emulator.challenge_style = style
+    emulator.version = version
+    client = pupil(make_client)
+    account = await client.login()
+    data = await client.refresh(account.students, WINDOW)
+    assert data[account.students[0].id].lessons
+    with pytest.raises(AuthenticationError):
+        await make_client(username=PUPIL[0], password="wrong").login()
+
+
+# --- data ------------------------------------------------------------------------
+
+
+async def test_refresh_pupil(make_client: ClientFactory, sandbox: Sandbox) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    (dana,) = account.students
+    data = (await client.refresh(account.students, WINDOW))[dana.id]
+    expected = sandbox.dataset.lessons("p1001", WINDOW.start, WINDOW.end)
+    assert len(data.lessons) == len(expected)
+    first = data.lessons[0]
+    assert first.start == datetime.combine(
+        expected[0].day, expected[0].start.time(), TZ
+    )
+    assert first.start.tzinfo is TZ
+    assert first.subject
+    assert first.teachers
+    assert first.rooms
+    homework = sandbox.dataset.homework("p1001", WINDOW.start, WINDOW.end)
+    assert len(data.homework) == len(homework)
+    assert all(item.done is False for item in data.homework)
+    assert "<" not in data.homework[0].description
+    assert len(data.messages) == 120
+    assert data.unread_messages == sum(
+        not m.read for m in sandbox.dataset.messages(PUPIL[0])
+    )
+    assert data.messages[0].received == datetime(2026, 11, 18, 7, 30, tzinfo=TZ)
+    assert data.grades
+    assert all(g.period == "Trimestre 1" for g in data.grades)
+    assert data.averages[-1].subject is None
+    assert {a.subject for a in data.averages[:-1]} == {g.subject for g in data.grades}
+    kinds = {event.kind for event in data.discipline}
+    assert kinds <= set(DisciplineKind)
+    assert len(data.discipline) == sum(
+        1 for r in sandbox.dataset.discipline("p1001") if r.day >= date(2026, 9, 1)
+    )
+    assert data.menus
+    assert all(m.meal is Meal.LUNCH for m in data.menus)
+    assert data.menus[0].dishes[0] == sandbox.pronote.menu_of(data.menus[0].day)[0][0]
+
+
+async def test_cancel_and_substitution_keep_uids(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    (dana,) = account.students
+    before = {
+        lesson.uid: lesson
+        for lesson in (await client.refresh(account.students, WINDOW))[dana.id].lessons
+    }
+    tomorrow = TODAY + timedelta(days=1)
+    cancelled = sandbox.dataset.cancel_lesson("p1001", tomorrow, 2)
+    moved = next(
+        lesson
+        for lesson in sandbox.dataset.lessons_on("p1001", tomorrow)
+        if lesson.hour == 3
+    )
+    moved.substitute_id = next(
+        t for t in sandbox.dataset.teachers if t != moved.teacher_id
+    )
+    after = {
+        lesson.uid: lesson
+        for lesson in (await client.refresh(account.students, WINDOW))[dana.id].lessons
+    }
+    assert before.keys() == after.keys()
+    changed = {uid: lesson for uid, lesson in after.items() if lesson != before[uid]}
+    statuses = sorted(lesson.status for lesson in changed.values())
+    assert statuses == [LessonStatus.CANCELLED, LessonStatus.CHANGED]
+    substituted = next(
+        lesson for lesson in changed.values() if lesson.status is LessonStatus.CHANGED
+    )
+    assert substituted.note == "Remplacement"
+    assert substituted.original_teachers == before[substituted.uid].teachers
+    assert substituted.teachers != substituted.original_teachers
+    assert cancelled.cancelled
+
+
+async def test_homework_done_write_back(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    (dana,) = account.students
+    item = (await client.refresh(account.students, WINDOW))[dana.id].homework[0]
+    await client.set_homework_done(dana, item.uid, True)
+    data = (await client.refresh(account.students, WINDOW))[dana.id]
+    assert next(h for h in data.homework if h.uid == item.uid).done is True
+    # A fresh client (no uid cache) finds the item by reading homework first.
+    other = pupil(make_client)
+    await other.login()
+    await other.set_homework_done(dana, item.uid, False)
+    assert not any(sandbox.pronote.done.values())
+    with pytest.raises(ProtocolError):
+        await other.set_homework_done(dana, "unknown", True)
+
+
+async def test_parent_refresh_reads_inbox_once(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = parent(make_client)
+    account = await client.login()
+    sandbox.pronote.calls.clear()
+    data = await client.refresh(account.students, WINDOW)
+    assert sandbox.pronote.calls.count("ListeMessagerie") == 1
+    assert sandbox.pronote.calls.count("PageMenus") == 1
+    noa, ari = account.students
+    assert data[noa.id].lessons != data[ari.id].lessons
+    assert data[noa.id].messages == data[ari.id].messages
+    expected = sandbox.dataset.lessons("p1003", WINDOW.start, WINDOW.end)
+    assert len(data[ari.id].lessons) == len(expected)
+
+
+async def test_cost_of_refreshes_and_calendar(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = parent(make_client)
+    account = await client.login()
+    await client.refresh(account.students, WINDOW)
+    sandbox.log.clear()
+    for _ in range(3):
+        await client.refresh(account.students, WINDOW)
+    per_pupil = calls(sandbox) / 3 / len(account.students)
+    assert per_pupil <= 6
+    assert client.logins == 1
+    assert sandbox.log.count("pronote", "parent.html") == 0
+    # A month view: one call per school week, then served from the cache.
+    noa = account.students[0]
+    sandbox.log.clear()
+    start, end = date(2026, 12, 1), date(2027, 1, 1)
+    month = await client.lessons(noa, start, end)
+    assert month
+    assert all(start <= lesson.start.date() < end for lesson in month)
+    assert calls(sandbox) <= 5
+    sandbox.log.clear()
+    await client.lessons(noa, start, end)
+    assert calls(sandbox) == 0
+
+
+async def test_expired_session_relogs_in_once(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    sandbox.faults.set("pronote", "expire_sessions")
+    data = await client.refresh(account.students, WINDOW)
+    assert data[account.students[0].id].lessons
+    assert client.logins == 2
+
+
+async def test_idle_session_expiry(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    sandbox.pronote.session_ttl = -1
+    with pytest.raises(AuthenticationError):
+        # Every new session dies at once: one re-login, then the error.
+        await client.refresh(account.students, WINDOW)
+    assert sandbox.log.count("pronote", "eleve.html") == 2
+
+
+async def test_password_changed(make_client: ClientFactory, sandbox: Sandbox) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    sandbox.faults.set("pronote", "password_changed")
+    with pytest.raises(AuthenticationError):
+        await client.refresh(account.students, WINDOW)
+
+
+async def test_expired_page_during_a_call_relogs_in(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    sandbox.faults.set("pronote", "expired_page", count=1)
+    await client.refresh(account.students, WINDOW)
+    assert client.logins == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("expired_page", PortalUnavailable),
+        ("ip_suspended", RateLimited),
+        ("maintenance", PortalUnavailable),
+        ("http_500", PortalUnavailable),
+        ("rate_limit", RateLimited),
+        ("malformed", ConfigurationError),
+    ],
+)
+async def test_login_faults(
+    make_client: ClientFactory,
+    sandbox: Sandbox,
+    fault: str,
+    error: type[Exception],
+) -> None:
+    sandbox.faults.set("pronote", fault)
+    with pytest.raises(error):
+        await pupil(make_client).login()
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("ip_suspended", RateLimited),
+        ("http_500", PortalUnavailable),
+        ("malformed", ProtocolError),
+    ],
+)
+async def test_faults_during_refresh(
+    make_client: ClientFactory,
+    sandbox: Sandbox,
+    fault: str,
+    error: type[Exception],
+) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    sandbox.faults.set("pronote", fault)
+    with pytest.raises(error):
+        await client.lessons(account.students[0], TODAY, TODAY + timedelta(days=1))
+
+
+async def test_slow_server(make_client: ClientFactory, sandbox: Sandbox) -> None:
+    sandbox.faults.set("pronote", "slow")
+    client = make_client(username=PUPIL[0], password=PUPIL[1], timeout=0.2)
+    with pytest.raises(ConnectionFailed):
+        await client.login()
+
+
+async def test_refused_resource_is_left_out(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    sandbox.pronote.forbidden = {198, 88}
+    client = pupil(make_client)
+    account = await client.login()
+    data = (await client.refresh(account.students, WINDOW))[account.students[0].id]
+    assert data.grades == ()
+    assert data.averages == ()
+    assert data.homework == ()
+    assert data.lessons
+    assert data.discipline
+
+
+async def test_library_surface(make_client: ClientFactory, sandbox: Sandbox) -> None:
+    client = parent(make_client)
+    account = await client.login()
+    noa, ari = account.students
+    assert client.school_year_start == date(2026, 8, 31)
+    assert client.current_week == 12
+    periods = client.periods()
+    assert [p.name for p in periods] == ["Trimestre 1", "Trimestre 2", "Trimestre 3"]
+    assert client.current_period() == periods[0]
+    later = await client.grades(ari, periods[1])
+    assert later == []
+    grades = await client.grades(ari)
+    averages = await client.averages(ari)
+    assert grades
+    assert averages[-1].subject is None
+    events = await client.attendance(noa)
+    assert await client.absences(noa) == [
+        e for e in events if e.kind is DisciplineKind.ABSENCE
+    ]
+    assert all(e.kind is DisciplineKind.LATE for e in await client.delays(noa))
+    assert all(
+        e.kind is DisciplineKind.PUNISHMENT for e in await client.punishments(noa)
+    )
+    homework = await client.homework(ari, TODAY, TODAY + timedelta(days=14))
+    assert all(h.due_date >= TODAY for h in homework)
+    assert await client.homework(ari, TODAY, TODAY) == []
+    assert await client.lessons(ari, TODAY, TODAY) == []
+    unread = await client.discussions(only_unread=True)
+    everything = await client.discussions()
+    assert 0 < len(unread) < len(everything)
+    messages = await client.discussion_messages(unread[0])
+    assert messages
+    assert messages[0].preview
+    assert not messages[0].read
+    await client.mark_discussion_read(unread[0])
+    assert len(await client.discussions(only_unread=True)) == len(unread) - 1
+    news = await client.information()
+    fresh = await client.information(only_unread=True)
+    assert len(news) == 15
+    assert len(fresh) == 5
+    assert any(item.survey for item in news)
+    assert news[0].content
+    await client.mark_information_read(fresh[0])
+    assert len(await client.information(only_unread=True)) == 4
+    menus = await client.menus(date(2026, 11, 16), date(2026, 11, 28))
+    assert {m.day for m in menus} <= {
+        date(2026, 11, 16) + timedelta(days=d) for d in range(12)
+    }
+    assert len({m.day.isocalendar().week for m in menus}) == 2
+    url = await client.ical_url(ari)
+    assert "/pronote/ical/mesinformations.ics?icalsecurise=" in url
+    contents = await client.lesson_contents(ari, client.current_week)
+    assert "ListeCahierDeTextes" in contents
+    client._wire.last_call -= 500  # type: ignore[union-attr]
+    assert await client.keep_alive() is True
+    assert await client.keep_alive() is False
+    assert sandbox.pronote.calls[-1] == "Navigation"
+    assert client.requests > 0
+    await client.close()
+    assert await client.keep_alive() is False
+    # After close, a read logs in again by itself.
+    assert await client.lessons(ari, TODAY, TODAY + timedelta(days=1))
+    assert client.logins == 2
+
+
+async def test_foreign_child_is_refused(make_client: ClientFactory) -> None:
+    client = parent(make_client)
+    await client.login()
+    stranger = (await pupil(make_client).login()).students[0]
+    with pytest.raises(ProtocolError):
+        await client.grades(stranger)

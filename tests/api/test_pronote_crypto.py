@@ -1,0 +1,131 @@
+"""PRONOTE's ciphers and pipeline, with the protocol notes' test vectors."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zlib
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+
+from custom_components.school_portal.api.pronote import crypto
+from custom_components.school_portal.api.pronote.crypto import DecryptError, Keys
+
+
+def test_order_number_vector() -> None:
+    # Notes §1.1 (verified): MD5("") as key, zero IV, "1".
+    keys = Keys()
+    assert keys.next_order() == "3fa959b13967e0ef176069e01e23c8d7"
+    assert keys.counter == 3
+    assert (
+        keys.next_order()
+        == crypto.aes_encrypt(hashlib.md5(b"").digest(), bytes(16), b"3").hex()
+    )
+
+
+def test_aes_round_trip_and_wrong_key() -> None:
+    key, iv = crypto.md5(b"k"), crypto.md5(b"iv")
+    sealed = crypto.aes_encrypt(key, iv, b"bonjour")
+    assert len(sealed) == 16
+    assert crypto.aes_decrypt(key, iv, sealed) == b"bonjour"
+    with pytest.raises(DecryptError):
+        crypto.aes_decrypt(crypto.md5(b"other"), iv, sealed)
+    with pytest.raises(DecryptError):
+        crypto.aes_decrypt(key, iv, b"short")
+    with pytest.raises(DecryptError):
+        crypto.from_hex("zz")
+
+
+def test_request_pipeline_is_hex_then_deflate_then_aes() -> None:
+    keys = Keys(iv=crypto.md5(b"seed"))
+    payload = {"data": {"é": 1}}
+    sealed = keys.encode_request(payload, compress=True, encrypt=True)
+    assert sealed == sealed.upper()
+    inflated = zlib.decompress(keys.decrypt(bytes.fromhex(sealed)), wbits=-15)
+    # The deflated text is the JSON's hex, not the JSON (notes §1.1).
+    assert json.loads(bytes.fromhex(inflated.decode())) == payload
+    compressed = keys.encode_request(payload, compress=True, encrypt=False)
+    assert zlib.decompress(bytes.fromhex(compressed), wbits=-15) == inflated
+    assert keys.encode_request(payload, compress=False, encrypt=False) == payload
+
+
+def test_response_pipeline_has_no_hex_step() -> None:
+    keys = Keys(iv=crypto.md5(b"seed"))
+    reply = {"data": {"ok": True}}
+    raw = crypto.deflate(json.dumps(reply).encode())
+    assert (
+        keys.decode_response(keys.encrypt(raw).hex(), compress=True, encrypt=True)
+        == reply
+    )
+    assert keys.decode_response(raw.hex(), compress=True, encrypt=False) == reply
+    plain = keys.encrypt(json.dumps(reply).encode()).hex()
+    assert keys.decode_response(plain, compress=False, encrypt=True) == reply
+    assert keys.decode_response(reply, compress=False, encrypt=False) == reply
+    with pytest.raises(DecryptError):
+        keys.decode_response({"not": "hex"}, compress=True, encrypt=True)
+    with pytest.raises(DecryptError):
+        keys.decode_response(keys.encrypt(b"junk").hex(), compress=True, encrypt=True)
+    with pytest.raises(DecryptError):
+        keys.decode_response(
+            keys.encrypt(b"not json").hex(), compress=False, encrypt=True
+        )
+
+
+def test_password_key_formula() -> None:
+    digest = hashlib.sha256(b"ALEApass").hexdigest().upper()
+    assert (
+        crypto.password_key("user", "pass", "ALEA")
+        == hashlib.md5(f"user{digest}".encode()).digest()
+    )
+
+
+def test_challenge_answers() -> None:
+    key, iv = crypto.md5(b"k"), crypto.md5(b"iv")
+    challenge = crypto.aes_encrypt(key, iv, b"a1b2c3d4").hex()
+    assert (
+        crypto.solve_challenge(key, iv, challenge)
+        == crypto.aes_encrypt(key, iv, b"abcd").hex()
+    )
+    assert (
+        crypto.direct_challenge(key, iv, challenge)
+        == crypto.aes_encrypt(key, iv, challenge.encode()).hex()
+    )
+    with pytest.raises(DecryptError):
+        crypto.solve_challenge(crypto.md5(b"wrong"), iv, challenge)
+    binary = crypto.aes_encrypt(key, iv, b"\xff\xfe").hex()
+    with pytest.raises(DecryptError):
+        crypto.solve_challenge(key, iv, binary)
+
+
+def test_qr_values_and_session_key_bytes() -> None:
+    sealed = crypto.aes_encrypt(crypto.md5(b"1234"), bytes(16), b"login").hex()
+    assert crypto.decrypt_qr_value("1234", sealed) == "login"
+    with pytest.raises(DecryptError):
+        crypto.decrypt_qr_value("9999", sealed)
+    binary = crypto.aes_encrypt(crypto.md5(b"1234"), bytes(16), b"\xff").hex()
+    with pytest.raises(DecryptError):
+        crypto.decrypt_qr_value("1234", binary)
+    assert crypto.decimal_bytes("1,2,255") == b"\x01\x02\xff"
+    with pytest.raises(DecryptError):
+        crypto.decimal_bytes("1,x")
+
+
+def test_inflate_rejects_garbage() -> None:
+    with pytest.raises(DecryptError):
+        crypto.inflate(b"\xff\xff\xff")
+
+
+def test_rsa_step_with_our_own_key() -> None:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    numbers = private.public_key().public_numbers()
+    seed = b"0123456789abcdef"
+    sealed = crypto.rsa_encrypt(seed, numbers.n, numbers.e)
+    assert len(sealed) == 128
+    assert private.decrypt(sealed, PKCS1v15()) == seed
+    # The page's default key is the 1024-bit one of the notes.
+    assert hex(crypto.DEFAULT_RSA_MODULUS).upper().startswith("0XB99B77A3")
+    assert len(crypto.rsa_encrypt(seed)) == 128
+    assert base64.b64encode(sealed)
