@@ -51,13 +51,15 @@ PORTAL_TIME_ZONES = {
     "webuntis": "Europe/Berlin",
     "pronote": "Europe/Paris",
 }
-# Path fragment of each portal's password login, to count logins.
+# Path fragment of a portal's password login, where it has a path of its own
+# (a Webtop restart reuses the kept session: no login request). Elsewhere
+# logins are counted by the client's generation, bumped by every login.
 LOGIN_PATHS = {"webtop": "LoginByUserNameAndPassword"}
 MONTH_VIEW_DAYS = 42  # HA's month view shows six weeks
 POLL = timedelta(minutes=DEFAULT_SCAN_INTERVAL)
 DAY_START = clock_time(8, 0)
 # The settings a client is built from: what the sandbox lists for a login.
-CONFIG_KEYS = ("server", "school", "username", "password")
+CONFIG_KEYS = ("server", "school", "username", "password", "account_pin")
 
 
 @dataclass(slots=True)
@@ -131,10 +133,11 @@ async def bench_account(
 
     client = make_client(config)
     log = sandbox.log
-    login_path = LOGIN_PATHS.get(portal, "login")
 
-    def logins() -> int:
-        return sum(1 for entry in log.entries if login_path in entry.path)
+    def logins(logged: Any, generation_before: int) -> int:
+        if portal in LOGIN_PATHS:
+            return sum(1 for entry in log.entries if LOGIN_PATHS[portal] in entry.path)
+        return int(logged._generation) - generation_before
 
     window = _window(today)
     try:
@@ -144,7 +147,8 @@ async def bench_account(
         students: list[Student] = list(found.students)
         await client.refresh(students, window)
         setup_seconds = time.perf_counter() - started
-        setup_requests, setup_logins = len(log.entries), logins()
+        setup_requests, setup_logins = len(log.entries), logins(client, 0)
+        generation = client._generation
 
         log.clear()
         wall, cpu, process = (
@@ -158,7 +162,8 @@ async def bench_account(
         thread_cpu = time.thread_time() - cpu
         other_cpu = time.process_time() - process - thread_cpu
         wall = time.perf_counter() - wall
-        steady_requests, steady_logins = len(log.entries), logins()
+        steady_requests = len(log.entries)
+        steady_logins = logins(client, generation)
 
         # Warm: right after the refreshes, as Home Assistant asks for it.
         log.clear()
@@ -174,7 +179,8 @@ async def bench_account(
     try:
         log.clear()
         await restarted.refresh(list((await restarted.login()).students), window)
-        restart_requests, restart_logins = len(log.entries), logins()
+        restart_requests = len(log.entries)
+        restart_logins = logins(restarted, 0)
     finally:
         await restarted.close()
 
@@ -210,6 +216,72 @@ async def bench_account(
     )
 
 
+PRONOTEPY_ROUNDS = 5
+
+
+async def compare_pronotepy(
+    sandbox: Sandbox, session: aiohttp.ClientSession, base_url: str
+) -> dict[str, float]:
+    """CPU of one PRONOTE refresh: ours against pronotepy's same reads.
+
+    Same sandbox, same pupil, same window: the timetable and homework of the
+    window, the inbox, the current period's grades and averages, absences,
+    delays and punishments, and this week's menus. Logins are not counted.
+    Ours is measured twice: a refresh with empty caches (the same reads), and
+    the steady-state refresh a school day averages (what Home Assistant pays).
+    pronotepy (requests-based, a test-only dependency) runs in a worker thread
+    whose own CPU clock measures it; ours runs on the main thread.
+    """
+    import pronotepy  # a test-only dependency: only the bench needs it
+
+    account = next(
+        row
+        for row in sandbox.accounts(base_url)
+        if row["portal"] == "pronote" and row["username"] == "dana.cohen"
+    )
+    tz = ZoneInfo(PORTAL_TIME_ZONES["pronote"])
+    today = sandbox.dataset.today
+    window = _window(today)
+    start_clock = datetime.combine(today, DAY_START, tzinfo=tz)
+    config = {key: account[key] for key in CONFIG_KEYS if key in account}
+    config["server"] = account["base_url"]
+
+    cold = 0.0
+    for _ in range(PRONOTEPY_ROUNDS):
+        client = PORTALS["pronote"].from_config(session, config, tz)
+        client._clock = lambda: start_clock
+        students = list((await client.login()).students)
+        cpu = time.thread_time()
+        await client.refresh(students, window)
+        cold += time.thread_time() - cpu
+        await client.close()
+
+    def theirs() -> float:
+        client = pronotepy.Client(
+            account["base_url"], account["username"], account["password"]
+        )
+        monday = today - timedelta(days=today.weekday())
+        spent = 0.0
+        for _ in range(PRONOTEPY_ROUNDS):
+            cpu = time.thread_time()
+            client.lessons(window.start, window.end - timedelta(days=1))
+            client.homework(window.start, window.end - timedelta(days=1))
+            client.discussions()
+            period = client.current_period
+            _ = period.grades, period.averages, period.overall_average
+            _ = period.absences, period.delays, period.punishments
+            client.menus(monday, monday + timedelta(days=6))
+            spent += time.thread_time() - cpu
+        return spent
+
+    pronotepy_cpu = await asyncio.to_thread(theirs)
+    return {
+        "ours_cold_ms": round(1000 * cold / PRONOTEPY_ROUNDS, 2),
+        "pronotepy_ms": round(1000 * pronotepy_cpu / PRONOTEPY_ROUNDS, 2),
+        "ratio_cold": round(cold / pronotepy_cpu, 3),
+    }
+
+
 async def run(refreshes: int) -> dict[str, Any]:
     """Bench every implemented portal against a sandbox in a thread."""
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -226,6 +298,7 @@ async def run(refreshes: int) -> dict[str, Any]:
                     results.append(
                         await bench_account(sandbox, session, account, refreshes)
                     )
+            versus = await compare_pronotepy(sandbox, session, base_url)
     finally:
         stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
@@ -239,6 +312,14 @@ async def run(refreshes: int) -> dict[str, Any]:
             }
             for result in results
         ],
+        "pronote_vs_pronotepy": versus
+        | {
+            "ours_steady_ms": next(
+                result.client_cpu_ms_per_refresh_per_pupil
+                for result in results
+                if (result.portal, result.account) == ("pronote", "dana.cohen")
+            ),
+        },
         "peak_rss_mib": round(peak / 1024, 1),
         "peak_rss_before_bench_mib": round(rss_before / 1024, 1),
     }
@@ -296,6 +377,21 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         "Client CPU is the main thread's; sandbox CPU is the rest of the process "
         "(the sandbox's thread)."
+    )
+    versus = report["pronote_vs_pronotepy"]
+    print()
+    print(
+        "PRONOTE, one pupil's refresh (window, inbox, grades, attendance, menus), "
+        "client CPU per refresh:"
+    )
+    print(
+        f"  ours, caches empty: {versus['ours_cold_ms']:.1f} ms; "
+        f"pronotepy 2.15.7, same reads: {versus['pronotepy_ms']:.1f} ms; "
+        f"ratio {versus['ratio_cold']:.2f}"
+    )
+    print(
+        f"  ours, steady state of a school day: {versus['ours_steady_ms']:.1f} ms "
+        f"(ratio {versus['ours_steady_ms'] / versus['pronotepy_ms']:.2f})"
     )
 
 

@@ -427,6 +427,11 @@ async def test_cost_of_refreshes_and_calendar(
     sandbox.log.clear()
     await client.lessons(noa, start, end)
     assert calls(sandbox) == 0
+    # A Sunday-first six-week view touches seven Monday weeks; the Sundays
+    # at its ends hold no school, so six weeks are read.
+    sandbox.log.clear()
+    await client.lessons(noa, date(2027, 1, 31), date(2027, 3, 14))
+    assert calls(sandbox) == 6
 
 
 async def test_expired_session_relogs_in_once(

@@ -117,6 +117,8 @@ def _mobile_url(page_url: str) -> str:
     return f"{root}/mobile.{page}?{MOBILE_QUERY}"
 
 
+SUNDAY = 6
+
 # --- The client ---------------------------------------------------------------------
 
 
@@ -506,9 +508,14 @@ class PronoteClient(PortalClient):
         lessons: list[Lesson] = []
         if end <= start:
             return lessons
-        for week in range(
-            self.week_of(start), self.week_of(end - timedelta(days=1)) + 1
-        ):
+        # No school on Sundays: a calendar view that begins or ends on one (a
+        # Sunday-first month view) need not read a week for it.
+        first, last = start, end - timedelta(days=1)
+        if first.weekday() == SUNDAY and first < last:
+            first += timedelta(days=1)
+        if last.weekday() == SUNDAY and first < last:
+            last -= timedelta(days=1)
+        for week in range(self.week_of(first), self.week_of(last) + 1):
             if not refresh:
                 max_age = CALENDAR_WEEK_TTL
             elif week < this_week:
