@@ -30,8 +30,14 @@ DOMAIN = "school_portal"
 ONBOARDING_STEPS = ("user", "core_config", "analytics", "integration")
 # Integrations onboarding sets up that need the internet or ffmpeg.
 ONBOARDING_EXTRAS = {"google_translate", "met", "radio_browser"}
-# Menu steps of the config flow, then the form that takes the password login.
-WEBTOP_PATH = ("webtop", "webtop_password")
+# Per portal: menu steps of the config flow, then the form of the password login.
+LOGIN_PATHS = {
+    "webtop": ("webtop", "webtop_password"),
+    "webuntis": ("webuntis", "webuntis_password"),
+    "pronote": ("pronote", "pronote_password"),
+}
+# What the password forms ask, taken from the sandbox's account listing.
+FORM_KEYS = ("server", "school", "username", "password")
 
 
 class BootstrapError(Exception):
@@ -223,7 +229,8 @@ def add_account(ha: HomeAssistant, account: dict[str, Any]) -> str:
         "/api/config/config_entries/flow",
         {"handler": DOMAIN, "show_advanced_options": False},
     )
-    menu_path = list(WEBTOP_PATH)
+    path = LOGIN_PATHS[account["portal"]]
+    menu_path = list(path)
     while True:
         kind = step.get("type")
         if kind == "create_entry":
@@ -237,14 +244,15 @@ def add_account(ha: HomeAssistant, account: dict[str, Any]) -> str:
             if not menu_path:
                 raise BootstrapError(f"unexpected menu {step.get('step_id')!r}")
             data: dict[str, Any] = {"next_step_id": menu_path.pop(0)}
-        elif kind == "form" and step.get("step_id") == WEBTOP_PATH[-1]:
+        elif kind == "form" and step.get("step_id") == path[-1]:
             if step.get("errors"):
                 raise BootstrapError(f"login refused: {step['errors']}")
-            data = {
-                "server": account["base_url"],
-                "username": account["username"],
-                "password": account["password"],
-            }
+            data = {"server": account["base_url"]}
+            data.update({key: account[key] for key in FORM_KEYS if key in account})
+        elif kind == "form" and step.get("step_id") == "account_pin":
+            if step.get("errors") or "account_pin" not in account:
+                raise BootstrapError(f"PIN refused: {step.get('errors')}")
+            data = {"account_pin": account["account_pin"]}
         else:
             ha.request("DELETE", f"/api/config/config_entries/flow/{step['flow_id']}")
             raise BootstrapError(
@@ -263,7 +271,11 @@ def sandbox_accounts(port: int) -> list[dict[str, Any]]:
         capture_output=True,
         text=True,
     ).stdout
-    return [acc for acc in json.loads(out) if acc.get("portal") == "webtop"]
+    return [
+        acc
+        for acc in json.loads(out)
+        if acc.get("portal") in LOGIN_PATHS and acc.get("password")
+    ]
 
 
 def main() -> int:
@@ -309,7 +321,8 @@ def main() -> int:
                 outcome = f"FAILED: {err}"
                 failed = True
             print(
-                f"==> School Portal entry for {account['username']}: {outcome}",
+                f"==> School Portal entry for {account['portal']} "
+                f"{account['username']}: {outcome}",
                 flush=True,
             )
     except BootstrapError as err:

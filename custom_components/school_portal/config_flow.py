@@ -38,17 +38,28 @@ from homeassistant.helpers.selector import (
 from homeassistant.util import dt as dt_util
 from yarl import URL
 
+from .api import pronote, webuntis
 from .api.client import create_client
 from .api.errors import (
+    AccountLocked,
     AuthenticationError,
     ConfigurationError,
     ConnectionFailed,
     PortalUnavailable,
     RateLimited,
+    TwoFactorRequired,
+    UnknownSchool,
 )
 from .api.models import Account
 from .const import (
+    CONF_ACCOUNT_PIN,
+    CONF_DEVICE_ID,
     CONF_PORTAL,
+    CONF_QR_CODE,
+    CONF_QR_LINK,
+    CONF_QR_PIN,
+    CONF_SCHOOL,
+    CONF_SECRET,
     CONF_SERVER,
     CONF_SESSION_TOKEN,
     CONF_STUDENTS,
@@ -58,7 +69,9 @@ from .const import (
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
     PORTAL_NAMES,
+    PORTAL_PRONOTE,
     PORTAL_WEBTOP,
+    PORTAL_WEBUNTIS,
     WEBTOP_DEFAULT_SERVER,
 )
 from .coordinator import SchoolPortalConfigEntry, portal_session
@@ -68,22 +81,83 @@ PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWO
 USERNAME_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
 )
+TEXT_SELECTOR = TextSelector()
+MULTILINE_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
 
+# Single-use values: they open the first session and are never stored.
+ONE_TIME_KEYS = (CONF_QR_LINK, CONF_QR_CODE, CONF_QR_PIN)
+# Values a changed login replaces: the session of the old one, and for a
+# PRONOTE QR code the token the old code had given.
+SESSION_KEYS = (CONF_SESSION_TOKEN,)
+QR_SESSION_KEYS = (CONF_TOKEN,)
 
-def _login_schema(secret: str) -> vol.Schema:
-    """Server, username and the secret of one login mode."""
-    return vol.Schema(
+# Where a login error is shown, per portal: next to the field it is about.
+FIELD_ERRORS: dict[str, dict[str, str]] = {
+    PORTAL_WEBTOP: {},
+    PORTAL_WEBUNTIS: {"unknown_school": CONF_SCHOOL},
+    PORTAL_PRONOTE: {},
+}
+
+# The fields a user types, per portal and secret; QR codes stand alone.
+_QR_SCHEMAS: dict[str, vol.Schema] = {
+    CONF_QR_LINK: vol.Schema({vol.Required(CONF_QR_LINK): PASSWORD_SELECTOR}),
+    CONF_QR_CODE: vol.Schema(
         {
-            vol.Required(CONF_SERVER, default=WEBTOP_DEFAULT_SERVER): URL_SELECTOR,
-            vol.Required(CONF_USERNAME): USERNAME_SELECTOR,
-            vol.Required(secret): PASSWORD_SELECTOR,
+            vol.Required(CONF_QR_CODE): MULTILINE_SELECTOR,
+            vol.Required(CONF_QR_PIN): PASSWORD_SELECTOR,
         }
-    )
+    ),
+}
+
+
+def _login_schema(secret: str, portal: str = PORTAL_WEBTOP) -> vol.Schema:
+    """Server, username and the secret of one login mode."""
+    if secret in _QR_SCHEMAS:
+        return _QR_SCHEMAS[secret]
+    server: vol.Required = vol.Required(CONF_SERVER)
+    if portal == PORTAL_WEBTOP:
+        server = vol.Required(CONF_SERVER, default=WEBTOP_DEFAULT_SERVER)
+    fields: dict[Any, Any] = {server: URL_SELECTOR}
+    if portal == PORTAL_WEBUNTIS:
+        fields[vol.Required(CONF_SCHOOL)] = TEXT_SELECTOR
+    fields[vol.Required(CONF_USERNAME)] = USERNAME_SELECTOR
+    fields[vol.Required(secret)] = PASSWORD_SELECTOR
+    return vol.Schema(fields)
 
 
 def _secret_key(data: Mapping[str, Any]) -> str:
-    """The secret an entry logs in with: a password or a pasted token."""
-    return CONF_PASSWORD if data.get(CONF_PASSWORD) else CONF_TOKEN
+    """What renews an entry's login: its password, app secret, QR code or token."""
+    if data.get(CONF_PASSWORD):
+        return CONF_PASSWORD
+    if data.get(CONF_SECRET):
+        return CONF_SECRET
+    if data.get(CONF_DEVICE_ID):
+        # A PRONOTE mobile token that died can only be replaced by a new QR code.
+        return CONF_QR_CODE
+    return CONF_TOKEN
+
+
+_SECRET_KEYS = (CONF_PASSWORD, CONF_SECRET, CONF_TOKEN, CONF_QR_CODE)
+
+
+def _placed(errors: dict[str, str], schema: vol.Schema) -> dict[str, str]:
+    """Errors next to their field, or at the top when the form lacks it."""
+    shown = {str(key) for key in schema.schema}
+    return {key if key in shown else "base": error for key, error in errors.items()}
+
+
+def _from_qr(portal: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The login settings a pasted QR code stands for; ConfigurationError if none."""
+    if CONF_QR_LINK in user_input:
+        return {**webuntis.parse_qr_link(str(user_input[CONF_QR_LINK]))}
+    if CONF_QR_CODE in user_input:
+        qr = pronote.parse_qr_code(str(user_input[CONF_QR_CODE]))
+        return {
+            CONF_SERVER: qr["url"],
+            CONF_QR_CODE: str(user_input[CONF_QR_CODE]),
+            CONF_QR_PIN: str(user_input[CONF_QR_PIN]).strip(),
+        }
+    return dict(user_input)
 
 
 def _unique_id(data: Mapping[str, Any], account_id: str) -> str:
@@ -108,27 +182,47 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    # A login that waits for the account's PIN: its settings and where it goes.
+    _pending: dict[str, Any] | None = None
+    _pending_entry: SchoolPortalConfigEntry | None = None
+
     async def _async_login(
-        self, data: dict[str, Any], *, new_entry: bool = False
+        self,
+        data: dict[str, Any],
+        *,
+        new_entry: bool = False,
+        secret: str = "base",
     ) -> tuple[Account | None, dict[str, str]]:
-        """Try the login; return the account or the form's errors."""
+        """Try the login; return the account or the form's errors.
+
+        Errors name the field they are about (``secret`` for refused
+        credentials) where the portal tells them apart.
+        """
         data[CONF_SERVER] = str(data[CONF_SERVER]).strip().rstrip("/")
         session = portal_session(self.hass, auto_cleanup=False)
         try:
-            return await self._async_login_with(session, data, new_entry)
+            account, error = await self._async_login_with(session, data, new_entry)
         finally:
             # The connector is Home Assistant's: detach, never close.
             session.detach()
+        if error is None:
+            return account, {}
+        fields = {**FIELD_ERRORS[data[CONF_PORTAL]]}
+        if data[CONF_PORTAL] != PORTAL_WEBTOP:
+            fields["invalid_auth"] = secret
+        # A QR code stands for the server too.
+        fields["invalid_server"] = secret if secret in _QR_SCHEMAS else CONF_SERVER
+        return None, {fields.get(error, "base"): error}
 
     async def _async_login_with(
         self, session: ClientSession, data: dict[str, Any], new_entry: bool
-    ) -> tuple[Account | None, dict[str, str]]:
+    ) -> tuple[Account | None, str | None]:
         try:
             client = create_client(
                 data[CONF_PORTAL], session, data, dt_util.get_default_time_zone()
             )
         except ConfigurationError:
-            return None, {CONF_SERVER: "invalid_server"}
+            return None, "invalid_server"
         if new_entry and (account_id := client.account_id):
             # Refuse a duplicate before touching the portal: Webtop keeps one
             # session per account, so a login here could end the entry's.
@@ -136,24 +230,39 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_configured()
         try:
             account = await client.login()
+        except TwoFactorRequired:
+            return None, "pin_required"
+        except AccountLocked:
+            return None, "account_locked"
         except AuthenticationError:
-            return None, {"base": "invalid_auth"}
+            return None, "invalid_auth"
+        except UnknownSchool:
+            return None, "unknown_school"
+        except ConfigurationError:
+            return None, "invalid_server"
         except (ConnectionFailed, PortalUnavailable, RateLimited):
-            return None, {"base": "cannot_connect"}
+            return None, "cannot_connect"
         except Exception:
             LOGGER.exception("Unexpected error while logging in")
-            return None, {"base": "unknown"}
+            return None, "unknown"
         finally:
             await client.close()
-        # The session just opened serves the entry too: no second login.
+        # The session just opened serves the entry too: no second login. A
+        # QR code is used up by it: what the entry keeps is the session.
         data.update(client.session_state)
-        return account, {}
+        if any(key in data for key in ONE_TIME_KEYS):
+            for key in ONE_TIME_KEYS:
+                data.pop(key, None)
+        return account, None
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Choose the portal."""
-        return self.async_show_menu(step_id="user", menu_options=[PORTAL_WEBTOP])
+        return self.async_show_menu(
+            step_id="user",
+            menu_options=[PORTAL_WEBTOP, PORTAL_WEBUNTIS, PORTAL_PRONOTE],
+        )
 
     async def async_step_webtop(
         self, user_input: dict[str, Any] | None = None
@@ -179,6 +288,90 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             "webtop_token", PORTAL_WEBTOP, CONF_TOKEN, user_input
         )
 
+    async def async_step_webuntis(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose how to log in to WebUntis."""
+        return self.async_show_menu(
+            step_id="webuntis",
+            menu_options=["webuntis_password", "webuntis_secret", "webuntis_qr"],
+        )
+
+    async def async_step_webuntis_password(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to WebUntis with a username and password."""
+        return await self._async_step_login(
+            "webuntis_password", PORTAL_WEBUNTIS, CONF_PASSWORD, user_input
+        )
+
+    async def async_step_webuntis_secret(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to WebUntis with the app secret (one-time codes made here)."""
+        return await self._async_step_login(
+            "webuntis_secret", PORTAL_WEBUNTIS, CONF_SECRET, user_input
+        )
+
+    async def async_step_webuntis_qr(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to WebUntis with the link inside the app's QR code."""
+        return await self._async_step_login(
+            "webuntis_qr", PORTAL_WEBUNTIS, CONF_QR_LINK, user_input
+        )
+
+    async def async_step_pronote(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose how to log in to PRONOTE."""
+        return self.async_show_menu(
+            step_id="pronote", menu_options=["pronote_password", "pronote_qr"]
+        )
+
+    async def async_step_pronote_password(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to PRONOTE with a username and password."""
+        return await self._async_step_login(
+            "pronote_password", PORTAL_PRONOTE, CONF_PASSWORD, user_input
+        )
+
+    async def async_step_pronote_qr(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Log in to PRONOTE with a QR code and its PIN (ENT users)."""
+        return await self._async_step_login(
+            "pronote_qr", PORTAL_PRONOTE, CONF_QR_CODE, user_input
+        )
+
+    async def async_step_account_pin(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The portal asks for the account's PIN (its second factor)."""
+        assert self._pending is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**self._pending, CONF_ACCOUNT_PIN: user_input[CONF_ACCOUNT_PIN]}
+            entry = self._pending_entry
+            if entry is None:
+                result, errors = await self._async_finish_login(
+                    data, secret=CONF_ACCOUNT_PIN
+                )
+            else:
+                result, errors = await self._async_update_login(
+                    entry, data, secret=CONF_ACCOUNT_PIN
+                )
+            if result is not None:
+                return result
+            if errors.get(CONF_ACCOUNT_PIN) == "invalid_auth":
+                errors = {CONF_ACCOUNT_PIN: "invalid_pin"}
+        return self.async_show_form(
+            step_id="account_pin",
+            data_schema=vol.Schema({vol.Required(CONF_ACCOUNT_PIN): PASSWORD_SELECTOR}),
+            errors=errors,
+        )
+
     async def _async_step_login(
         self,
         step_id: str,
@@ -187,31 +380,62 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         user_input: dict[str, Any] | None,
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
-        schema = _login_schema(secret)
+        schema = _login_schema(secret, portal)
         if user_input is not None:
-            data = {CONF_PORTAL: portal, **user_input}
-            account, errors = await self._async_login(data, new_entry=True)
-            if account is not None:
-                await self.async_set_unique_id(_unique_id(data, account.id))
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=_title(data, account), data=data)
+            try:
+                data = {CONF_PORTAL: portal, **_from_qr(portal, user_input)}
+            except ConfigurationError:
+                errors = {secret: "invalid_qr"}
+            else:
+                result, errors = await self._async_finish_login(data, secret=secret)
+                if result is not None:
+                    return result
             # Keep what was typed, except the secret.
             schema = self.add_suggested_values_to_schema(
                 schema, {k: v for k, v in user_input.items() if k != secret}
             )
-        return self.async_show_form(step_id=step_id, data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id=step_id, data_schema=schema, errors=_placed(errors, schema)
+        )
+
+    async def _async_finish_login(
+        self, data: dict[str, Any], *, secret: str
+    ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
+        """Log in; create the entry, or ask for the PIN the portal wants."""
+        account, errors = await self._async_login(data, new_entry=True, secret=secret)
+        if errors.get("base") == "pin_required":
+            self._pending, self._pending_entry = data, None
+            return await self.async_step_account_pin(), {}
+        if account is None:
+            return None, errors
+        await self.async_set_unique_id(_unique_id(data, account.id))
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=_title(data, account), data=data), {}
 
     async def _async_update_login(
-        self, entry: SchoolPortalConfigEntry, user_input: dict[str, Any]
+        self,
+        entry: SchoolPortalConfigEntry,
+        user_input: dict[str, Any],
+        *,
+        secret: str = "base",
     ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
         """Log in with changed settings; store them if it is the same account."""
-        # New credentials, new session: the stored one may belong to the old login.
+        try:
+            changes = _from_qr(entry.data[CONF_PORTAL], user_input)
+        except ConfigurationError:
+            return None, {secret: "invalid_qr"}
+        # New credentials, new session: the stored one may belong to the old
+        # login, and a new QR code replaces the token of the old one.
+        dropped = SESSION_KEYS + (QR_SESSION_KEYS if CONF_QR_CODE in changes else ())
         data = {
             key: value
-            for key, value in {**entry.data, **user_input}.items()
-            if key != CONF_SESSION_TOKEN
+            for key, value in {**entry.data, **changes}.items()
+            if key not in dropped
         }
-        account, errors = await self._async_login(data)
+        account, errors = await self._async_login(data, secret=secret)
+        if errors.get("base") == "pin_required":
+            self._pending, self._pending_entry = data, entry
+            return await self.async_step_account_pin(), {}
         if account is None:
             return None, errors
         await self.async_set_unique_id(_unique_id(data, account.id))
@@ -247,12 +471,12 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for a new password or token."""
         entry = self._get_reauth_entry()
+        secret = _secret_key(entry.data)
+        schema = _QR_SCHEMAS.get(
+            secret, vol.Schema({vol.Required(secret): PASSWORD_SELECTOR})
+        )
         return await self._async_step_update(
-            "reauth_confirm",
-            entry,
-            user_input,
-            vol.Schema({vol.Required(_secret_key(entry.data)): PASSWORD_SELECTOR}),
-            {"title": entry.title},
+            "reauth_confirm", entry, user_input, schema, {"title": entry.title}
         )
 
     async def async_step_reconfigure(
@@ -261,10 +485,11 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the server or the login of an entry."""
         entry = self._get_reconfigure_entry()
         schema = self.add_suggested_values_to_schema(
-            _login_schema(_secret_key(entry.data)),
+            _login_schema(_secret_key(entry.data), entry.data[CONF_PORTAL]),
             {
-                CONF_SERVER: entry.data[CONF_SERVER],
-                CONF_USERNAME: entry.data[CONF_USERNAME],
+                key: entry.data[key]
+                for key in (CONF_SERVER, CONF_SCHOOL, CONF_USERNAME)
+                if key in entry.data
             },
         )
         return await self._async_step_update("reconfigure", entry, user_input, schema)
@@ -280,14 +505,17 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the form of a changed login; store it once it works."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            result, errors = await self._async_update_login(entry, user_input)
+            secret = next((key for key in user_input if key in _SECRET_KEYS), "base")
+            result, errors = await self._async_update_login(
+                entry, user_input, secret=secret
+            )
             if result is not None:
                 return result
         return self.async_show_form(
             step_id=step_id,
             data_schema=schema,
             description_placeholders=placeholders,
-            errors=errors,
+            errors=_placed(errors, schema),
         )
 
     @staticmethod

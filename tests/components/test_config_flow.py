@@ -31,7 +31,7 @@ async def start_login(hass: HomeAssistant, step: str) -> dict[str, Any]:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["webtop"]
+    assert result["menu_options"] == ["webtop", "webuntis", "pronote"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "webtop"}
     )

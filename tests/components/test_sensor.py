@@ -139,3 +139,17 @@ async def test_clock_moves_lesson_sensors_without_polling(
     ).state == as_state(first_start(sandbox, tomorrow + timedelta(days=1)))
     # The clock did it, not a poll.
     assert sandbox.log.count("webtop") == 0
+
+
+def test_grades_sensors_without_grades_or_numbers() -> None:
+    """No grade yet: empty attributes; marks like "Abs" are no number."""
+    from types import SimpleNamespace
+
+    from custom_components.school_portal.api.models import Student, StudentData
+    from custom_components.school_portal.sensor import _grade_attributes, _number
+
+    coordinator = SimpleNamespace(data={"s": StudentData(Student("s", "A", "B"))})
+    assert _grade_attributes(coordinator, "s") == {}  # type: ignore[arg-type]
+    assert _number("14,5") == 14.5
+    assert _number("Abs") is None
+    assert _number(None) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import webtop
+from . import pronote, webtop, webuntis
 from .client import PORTALS, PortalClient, create_client
 from .errors import (
     AccountLocked,
@@ -33,5 +33,7 @@ __all__ = [
     "TwoFactorRequired",
     "UnknownSchool",
     "create_client",
+    "pronote",
     "webtop",
+    "webuntis",
 ]
