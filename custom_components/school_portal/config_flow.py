@@ -140,24 +140,32 @@ def _secret_key(data: Mapping[str, Any]) -> str:
 _SECRET_KEYS = (CONF_PASSWORD, CONF_SECRET, CONF_TOKEN, CONF_QR_CODE)
 
 
+def _keep_session(data: dict[str, Any], session: Mapping[str, str]) -> None:
+    """Take a login's session into the settings; a QR code it used up goes."""
+    data.update(session)
+    if session:
+        for key in ONE_TIME_KEYS:
+            data.pop(key, None)
+
+
 def _placed(errors: dict[str, str], schema: vol.Schema) -> dict[str, str]:
     """Errors next to their field, or at the top when the form lacks it."""
     shown = {str(key) for key in schema.schema}
     return {key if key in shown else "base": error for key, error in errors.items()}
 
 
-def _from_qr(portal: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The login settings a pasted QR code stands for; ConfigurationError if none."""
-    if CONF_QR_LINK in user_input:
-        return {**webuntis.parse_qr_link(str(user_input[CONF_QR_LINK]))}
-    if CONF_QR_CODE in user_input:
-        qr = pronote.parse_qr_code(str(user_input[CONF_QR_CODE]))
-        return {
-            CONF_SERVER: qr["url"],
-            CONF_QR_CODE: str(user_input[CONF_QR_CODE]),
-            CONF_QR_PIN: str(user_input[CONF_QR_PIN]).strip(),
-        }
-    return dict(user_input)
+def _from_qr(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings with what a pasted QR code stands for; ConfigurationError if none.
+
+    Everything else typed or already pending (an account PIN) is kept.
+    """
+    data = dict(user_input)
+    if CONF_QR_LINK in data:
+        data.update(webuntis.parse_qr_link(str(data.pop(CONF_QR_LINK))))
+    elif CONF_QR_CODE in data:
+        data[CONF_SERVER] = pronote.parse_qr_code(str(data[CONF_QR_CODE]))["url"]
+        data[CONF_QR_PIN] = str(data[CONF_QR_PIN]).strip()
+    return data
 
 
 def _unique_id(data: Mapping[str, Any], account_id: str) -> str:
@@ -231,6 +239,9 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             account = await client.login()
         except TwoFactorRequired:
+            # A QR code is spent once the password step passed: the token it
+            # gave is what the retry with the PIN logs in with.
+            _keep_session(data, client.session_state)
             return None, "pin_required"
         except AccountLocked:
             return None, "account_locked"
@@ -247,12 +258,8 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, "unknown"
         finally:
             await client.close()
-        # The session just opened serves the entry too: no second login. A
-        # QR code is used up by it: what the entry keeps is the session.
-        data.update(client.session_state)
-        if any(key in data for key in ONE_TIME_KEYS):
-            for key in ONE_TIME_KEYS:
-                data.pop(key, None)
+        # The session just opened serves the entry too: no second login.
+        _keep_session(data, client.session_state)
         return account, None
 
     async def async_step_user(
@@ -383,7 +390,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         schema = _login_schema(secret, portal)
         if user_input is not None:
             try:
-                data = {CONF_PORTAL: portal, **_from_qr(portal, user_input)}
+                data = {CONF_PORTAL: portal, **_from_qr(user_input)}
             except ConfigurationError:
                 errors = {secret: "invalid_qr"}
             else:
@@ -421,7 +428,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
         """Log in with changed settings; store them if it is the same account."""
         try:
-            changes = _from_qr(entry.data[CONF_PORTAL], user_input)
+            changes = _from_qr(user_input)
         except ConfigurationError:
             return None, {secret: "invalid_qr"}
         # New credentials, new session: the stored one may belong to the old

@@ -548,3 +548,38 @@ async def test_webuntis_reconfigure_shows_the_school(
         },
     )
     assert result["errors"] == {"school": "unknown_school"}
+
+
+async def test_qr_reauth_that_needs_the_account_pin(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """A new QR code on an account that now demands its PIN: both end up used."""
+    result = await open_form(hass, "pronote", "pronote_qr")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "qr_code": pronote_qr(sandbox, sandbox_server, "dana.cohen", "1111"),
+            "qr_pin": "1111",
+        },
+    )
+    await hass.async_block_till_done()
+    entry = result["result"]
+
+    sandbox.faults.set("pronote", "two_factor")
+    result = await start_reauth(hass, entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "qr_code": pronote_qr(sandbox, sandbox_server, "dana.cohen", "2222"),
+            "qr_pin": "2222",
+        },
+    )
+    assert result["step_id"] == "account_pin"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"account_pin": "1234"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["account_pin"] == "1234"
+    assert "qr_code" not in entry.data
+    assert entry.data["token"]
