@@ -186,6 +186,11 @@ class WebUntisEmulator:
         # Resources refused with "no right" (JSON-RPC method names or REST
         # resource names such as "exams"), for permission tests.
         self.forbidden: set[str] = set()
+        # Which dates /api/homeworks/lessons filters on is not known: "span"
+        # (given on/before endDate and due on/after startDate, the default),
+        # "given" (the lesson date) or "due" (the due date) in the range. The
+        # client must find the same homework under each (tests switch it).
+        self.homework_filter = "span"
         self._key = f"webuntis-sandbox-{dataset.seed}".encode()
         self._import_time = int(
             datetime.combine(dataset.today, datetime.min.time()).timestamp() * 1000
@@ -1090,6 +1095,13 @@ class WebUntisEmulator:
         """Whether the pupil ticked the homework off (older items, mostly)."""
         return item.due < self.dataset.today and zlib.crc32(item.uid.encode()) % 3 != 0
 
+    def _homework_in_range(self, item: HomeworkItem, start: date, end: date) -> bool:
+        if self.homework_filter == "given":
+            return start <= item.given <= end
+        if self.homework_filter == "due":
+            return start <= item.due <= end
+        return item.due >= start and item.given <= end
+
     def _homeworks(self, session: UntisSession, request: web.Request) -> Any:
         pupils = self._rest_pupils(session, request, "homeworks")
         start, end = self._rest_range(request)
@@ -1099,7 +1111,7 @@ class WebUntisEmulator:
         teachers: dict[int, dict[str, Any]] = {}
         for pupil in pupils:
             for item in self.dataset.homework(pupil.id):
-                if item.due < start or item.given > end:
+                if not self._homework_in_range(item, start, end):
                     continue
                 hw_id = self._homework_id(item)
                 lesson_id = (

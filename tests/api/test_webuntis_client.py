@@ -553,6 +553,18 @@ async def test_slow_answer_times_out(
         await otp_client.login()
 
 
+async def test_a_method_the_server_lacks_is_just_absent(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    """An older server without the class register (-32601) still refreshes."""
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    del sandbox.webuntis._methods["getClassregEvents"]
+    data = await client.fetch(pupil, WINDOW)
+    assert data.lessons
+    assert all(event.kind is DisciplineKind.ABSENCE for event in data.discipline)
+
+
 @pytest.mark.parametrize(
     "refused",
     [
@@ -760,3 +772,76 @@ async def test_nothing_secret_or_personal_is_logged(
     text = caplog.text + str(caught.value)
     for secret in (PARENT[1], PARENT[0], "Levi", "Noa", "Ari"):
         assert secret not in text
+
+
+@pytest.mark.parametrize("server_filter", ["span", "given", "due"])
+async def test_homework_open_in_the_window_does_not_vanish(
+    make_client: ClientFactory, sandbox: Sandbox, server_filter: str
+) -> None:
+    """Given weeks before the window and due in it, or given in it and due later."""
+    sandbox.webuntis.homework_filter = server_filter
+    client = make_client(username=PARENT[0], password=PARENT[1])
+    account = await client.login()
+    result = await client.refresh(account.students, WINDOW)
+    straddling = 0
+    for pupil in account.students:
+        wanted = sorted(
+            (item.given, item.due)
+            for item in sandbox.dataset.homework(f"p{pupil.context['person_id']}")
+            if item.due >= WINDOW.start and item.given < WINDOW.end
+        )
+        straddling += sum(
+            given < WINDOW.start or due >= WINDOW.end for given, due in wanted
+        )
+        got = sorted((item.given, item.due) for item in result[pupil.id].homework)
+        assert got == wanted
+    assert straddling  # the dataset has homework across both window edges
+
+
+async def test_cache_ages_follow_the_clients_clock(
+    sandbox_server: TestServer, sandbox: Sandbox
+) -> None:
+    """As the bench drives it: only `_clock` moves, and slow data is re-read."""
+    now = [NOW]
+    async with aiohttp.ClientSession() as session:
+        client = create_client(
+            "webuntis",
+            session,
+            {
+                "server": str(sandbox_server.make_url("/webuntis")),
+                "school": SCHOOL,
+                "username": PUPIL[0],
+                "password": PUPIL[1],
+            },
+            TZ,
+        )
+        client._clock = lambda: now[0]
+        account = await client.login()
+        await client.refresh(account.students, WINDOW)
+        sandbox.log.clear()
+        now[0] += timedelta(hours=7)
+        await client.refresh(account.students, WINDOW)
+        for path in ("api/rest/view/v1/messages", "api/exams", "newsWidgetData"):
+            assert sandbox.log.count("webuntis", path) == 1, path
+        await client.close()
+
+
+async def test_a_parent_never_gets_a_siblings_exams(
+    make_client: ClientFactory, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even when the server ignores `studentId` and answers for both children."""
+    client = make_client(username=PARENT[0], password=PARENT[1])
+    account = await client.login()
+    window = DateWindow(TODAY - timedelta(days=60), TODAY + timedelta(days=60))
+    honest = await client.refresh(account.students, window)
+    emulator = sandbox.webuntis
+    monkeypatch.setattr(
+        emulator,
+        "_rest_pupils",
+        lambda session, request, resource: sandbox.dataset.pupils_of(session.username),
+    )
+    first, second = account.students
+    for pupil in (first, second):
+        own = [e for e in honest[pupil.id].exams if e.start.date() < window.end]
+        assert own
+        assert await client.rest_exams(pupil, window.start, window.end) == own

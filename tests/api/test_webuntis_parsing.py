@@ -465,3 +465,40 @@ def test_jwt_lifetime() -> None:
     assert _jwt_lifetime("a.eyJpYXQiOjEwMCwiZXhwIjo0MDB9.c") == 300
     assert _jwt_lifetime("no-token") == 900
     assert _jwt_lifetime("a.eyJpYXQiOjEwMCwiZXhwIjoxMDB9.c") == 900
+
+
+def test_message_times_are_in_the_schools_zone() -> None:
+    message = parse_message(
+        {"id": 9, "subject": "x", "sentDateTime": "2026-11-18T07:30:00Z"}, TZ
+    )
+    assert message.received == datetime(2026, 11, 18, 8, 30, tzinfo=TZ)
+    assert message.received.tzinfo is TZ
+
+
+def test_an_edited_class_register_event_keeps_its_uid() -> None:
+    row = {"id": 5, "date": 20261103, "reason": "Bemerkung", "text": "Heft vergessen"}
+    edited = row | {"text": "Heft und Buch vergessen"}
+    first = parse_classreg_event(PUPIL, row, TZ)
+    assert parse_classreg_event(PUPIL, edited, TZ).uid == first.uid
+    # Without an id (python-webuntis' rows) the content tells events apart.
+    no_id = {key: value for key, value in row.items() if key != "id"}
+    assert (
+        parse_classreg_event(PUPIL, no_id, TZ).uid
+        != parse_classreg_event(PUPIL, no_id | {"text": "anders"}, TZ).uid
+    )
+
+
+def test_lists_that_are_not_lists_are_protocol_errors() -> None:
+    period = {"id": 1, "date": 20261118, "startTime": 800, "endTime": 845}
+    for key in ("te", "ro", "su", "kl"):
+        with pytest.raises(ProtocolError):
+            parse_period("p", period | {key: 7}, TZ)
+    with pytest.raises(ProtocolError):
+        parse_homework(
+            PUPIL,
+            {
+                "homeworks": [{"id": 1, "dueDate": 20261120}],
+                "records": [{"homeworkId": 1, "elementIds": 1001}],
+            },
+            1001,
+        )

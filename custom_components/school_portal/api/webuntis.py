@@ -19,7 +19,6 @@ import json
 import logging
 import re
 import struct
-import time as monotonic_time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -92,7 +91,7 @@ ERROR_BLOCKED = -8998
 ERROR_DATE_NOT_ALLOWED = (-7004, -8507)
 ERROR_METHOD_NOT_FOUND = -32601
 
-# Cadences (seconds of monotonic time); see docs/webuntis-wire.md, "Cost".
+# Cadences (seconds of the client's clock); see docs/webuntis-wire.md, "Cost".
 MASTER_DATA_TTL = 24 * 3600.0
 TIMETABLE_TTL = 6 * 3600.0
 CALENDAR_TTL = 30 * 60.0
@@ -100,6 +99,9 @@ MESSAGES_TTL = 55 * 60.0
 SLOW_TTL = 6 * 3600.0 - 60.0
 TOKEN_MARGIN = 60.0
 DEFAULT_TOKEN_LIFETIME = 900.0
+
+# Homework is asked for this much beyond the window on each side (see homework()).
+HOMEWORK_REACH = timedelta(days=28)
 
 OTP_STEP = 30
 OTP_DIGITS = 6
@@ -120,6 +122,11 @@ _CLASSREG_KEYWORDS: Sequence[tuple[DisciplineKind, tuple[str, ...]]] = (
 
 class NoRight(ProtocolError):
     """WebUntis refused one resource to this login (-8509, HTTP 403)."""
+
+
+# What leaves an optional part of a refresh empty instead of failing it: a
+# resource refused to this login, or a method this server does not offer.
+ABSENT = (NoRight, NotSupported)
 
 
 class DateNotAllowed(ProtocolError):
@@ -274,6 +281,15 @@ def _rows(value: Any) -> list[dict[str, Any]]:
     return [row for row in value if isinstance(row, dict)]
 
 
+def _list(value: Any) -> list[Any]:
+    """A list member, or an error when it is something else."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ProtocolError("WebUntis sent something else than a list")
+    return value
+
+
 def _data(body: Any) -> Any:
     """The ``data`` member of a REST answer (some answers are bare)."""
     if isinstance(body, dict) and "data" in body:
@@ -359,7 +375,7 @@ def parse_holiday(row: Mapping[str, Any]) -> Holiday:
 def _names(entries: Any, key: str, *, short: bool = False) -> tuple[str, ...]:
     """Names of kl/te/su/ro entries (long names, or short ones for rooms)."""
     names = []
-    for entry in entries or ():
+    for entry in _list(entries):
         if not isinstance(entry, dict):
             continue
         if key == "orgname":
@@ -386,7 +402,7 @@ def _names_or_lookup(
     id_key = "orgid" if original else "id"
     return tuple(
         lookup[element_id]
-        for entry in entries or ()
+        for entry in _list(entries)
         if isinstance(entry, dict)
         and (element_id := _int(entry.get(id_key))) is not None
         and element_id in lookup
@@ -408,19 +424,19 @@ def parse_period(
     lookups = lookups or {}
     teachers_raw, rooms_raw = row.get("te"), row.get("ro")
     original_teachers = _names_or_lookup(
-        [t for t in teachers_raw or () if isinstance(t, dict) and "orgid" in t],
+        [t for t in _list(teachers_raw) if isinstance(t, dict) and "orgid" in t],
         lookups.get("teacher"),
         original=True,
     )
     original_rooms = _names_or_lookup(
-        [r for r in rooms_raw or () if isinstance(r, dict) and "orgid" in r],
+        [r for r in _list(rooms_raw) if isinstance(r, dict) and "orgid" in r],
         lookups.get("room"),
         original=True,
     )
     replaced = any(
         isinstance(entry, dict) and "orgid" in entry
         for key in ("te", "ro", "su", "kl")
-        for entry in row.get(key) or ()
+        for entry in _list(row.get(key))
     )
     code = _text(row, "code")
     if code == "cancelled":
@@ -473,7 +489,7 @@ def parse_homework(
     for row in _rows(data.get("homeworks")):
         homework_id = _int(row.get("id"))
         record = records.get(homework_id, {})
-        element_ids = {_int(x) for x in record.get("elementIds") or ()}
+        element_ids = {_int(x) for x in _list(record.get("elementIds"))}
         if person_id is not None and element_ids and person_id not in element_ids:
             continue
         due = untis_date(row.get("dueDate"))
@@ -556,10 +572,13 @@ def parse_classreg_event(
         raise ProtocolError("A class-register event without date")
     reason = _text(row, "reason")
     text = html_to_text(_text(row, "text"))
+    event_id = row.get("id")
     return DisciplineEvent(
-        uid=stable_id(
-            student.id, "classreg", row.get("id"), day.isoformat(), reason, text
-        ),
+        # The event's id when WebUntis sends one: an edited text is the same
+        # event. Without an id (PWU's rows) the content is all there is.
+        uid=stable_id(student.id, "classreg", event_id)
+        if event_id not in (None, "")
+        else stable_id(student.id, "classreg", None, day.isoformat(), reason, text),
         kind=classreg_kind(reason),
         when=at(day, time(0), tz),
         subject=_text(row, "subject") or None,
@@ -572,6 +591,8 @@ def parse_message(row: Mapping[str, Any], tz: tzinfo) -> Message:
     received = portal_datetime(_text(row, "sentDateTime"), tz)
     if received is None:
         raise ProtocolError("A message without date")
+    # An offset or "Z" on the wire: the same instant, shown in the school's zone.
+    received = received.astimezone(tz)
     sender = row.get("sender")
     subject = html_to_text(_text(row, "subject"))
     body = html_to_text(_text(row, "contentPreview"))
@@ -608,6 +629,20 @@ def parse_news(data: Mapping[str, Any], day: date, tz: tzinfo) -> list[Notificat
                 )
             )
     return notes
+
+
+def _concerns(exam: Mapping[str, Any], pupil: int) -> bool:
+    """Whether an ``/api/exams`` row is the pupil's (rows without a list: yes).
+
+    A parent's answer may hold the siblings' exams too when the server does
+    not filter by ``studentId``; ``assignedStudents`` tells them apart.
+    """
+    assigned = exam.get("assignedStudents")
+    if not isinstance(assigned, list):
+        return True
+    ids = {_int(row.get("id")) for row in assigned if isinstance(row, dict)}
+    ids.discard(None)
+    return not ids or pupil in ids
 
 
 def _split_name(display_name: str) -> tuple[str, str]:
@@ -699,8 +734,9 @@ class WebUntisClient(PortalClient):
         self._slow: dict[tuple[str, str], _Cached] = {}
         self._import_time: int | None = None
         self._ids = itertools.count(1)
-        # Cache ages run on this clock (injectable for tests).
-        self._monotonic: Callable[[], float] = monotonic_time.monotonic
+        # Cache ages run on the injectable clock (`PortalClient._seconds`), so
+        # that the bench and tests can let hours pass between refreshes.
+        self._monotonic: Callable[[], float] = self._seconds
 
     @classmethod
     def from_config(
@@ -980,7 +1016,7 @@ class WebUntisClient(PortalClient):
         ) or self._school
         user = app_data.get("user")
         user = user if isinstance(user, dict) else {}
-        roles = {str(role).upper() for role in user.get("roles") or ()}
+        roles = {str(role).upper() for role in _list(user.get("roles"))}
         parent = self._person_type == PERSON_PARENT or "LEGAL_GUARDIAN" in roles
         if parent:
             pupils = [
@@ -1359,15 +1395,22 @@ class WebUntisClient(PortalClient):
     async def homework(
         self, student: Student, start: date, end: date
     ) -> list[Homework]:
-        """Homework due in [start, end)."""
+        """Homework open during [start, end): due in it, or given in it, or both.
+
+        Whether WebUntis filters on the day a homework was given or on its due
+        day is not known, so one request asks for ``HOMEWORK_REACH`` more on
+        each side and the overlap with [start, end) is kept: homework given
+        weeks ago and due this week, or given this week and due after the end,
+        does not vanish.
+        """
         pupil = self._pupil_id(student)
         data = _data(
             await self._with_relogin(
                 lambda: self._rest(
                     "api/homeworks/lessons",
                     {
-                        "startDate": format_date(start),
-                        "endDate": format_date(end - timedelta(days=1)),
+                        "startDate": format_date(start - HOMEWORK_REACH),
+                        "endDate": format_date(end + HOMEWORK_REACH),
                         "studentId": pupil,
                     },
                 )
@@ -1376,7 +1419,12 @@ class WebUntisClient(PortalClient):
         if not isinstance(data, dict):
             raise ProtocolError("WebUntis' homework answer is not an object")
         return sorted(
-            parse_homework(student, data, pupil), key=lambda item: (item.due, item.uid)
+            (
+                item
+                for item in parse_homework(student, data, pupil)
+                if item.due >= start and (item.given is None or item.given < end)
+            ),
+            key=lambda item: (item.due, item.uid),
         )
 
     async def rest_exams(self, student: Student, start: date, end: date) -> list[Exam]:
@@ -1398,7 +1446,11 @@ class WebUntisClient(PortalClient):
         )
         rows = _rows(data.get("exams") if isinstance(data, dict) else data)
         return sorted(
-            (parse_rest_exam(student, row, self._tz) for row in rows),
+            (
+                parse_rest_exam(student, row, self._tz)
+                for row in rows
+                if _concerns(row, pupil)
+            ),
             key=lambda exam: exam.start,
         )
 
@@ -1519,7 +1571,7 @@ class WebUntisClient(PortalClient):
             return kept
         try:
             value = await read()
-        except NoRight:
+        except ABSENT:
             _LOGGER.debug("WebUntis refused %s to this login", key[1])
             value = []
         self._slow[key] = _Cached(now, value)
@@ -1530,7 +1582,7 @@ class WebUntisClient(PortalClient):
     ) -> list[T]:
         try:
             return await read()
-        except NoRight:
+        except ABSENT:
             _LOGGER.debug("WebUntis refused %s to this login", what)
             return []
 
