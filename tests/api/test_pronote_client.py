@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncGenerator, Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -610,3 +611,124 @@ async def test_foreign_child_is_refused(make_client: ClientFactory) -> None:
     stranger = (await pupil(make_client).login()).students[0]
     with pytest.raises(ProtocolError):
         await client.grades(stranger)
+
+
+# --- review fixes -------------------------------------------------------------------
+
+
+async def test_refresh_in_the_first_week_of_school(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    # The window starts a week back: before week 1, which the server refuses.
+    first_day = date(2026, 9, 2)
+    client = pupil(make_client)
+    client._clock = lambda: datetime.combine(first_day, time(9), TZ)
+    account = await client.login()
+    (dana,) = account.students
+    window = DateWindow(first_day - timedelta(days=7), first_day + timedelta(days=7))
+    data = (await client.refresh(account.students, window))[dana.id]
+    expected = sandbox.dataset.lessons("p1001", window.start, window.end)
+    assert expected
+    assert len(data.lessons) == len(expected)
+    month = await client.lessons(dana, date(2026, 8, 1), date(2026, 9, 8))
+    assert len(month) == len(
+        sandbox.dataset.lessons("p1001", date(2026, 9, 1), date(2026, 9, 8))
+    )
+
+
+async def test_long_homework_stays_in_the_list(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    template = sandbox.dataset.homework("p1001")[-1]
+    project = dataclasses.replace(
+        template,
+        uid="hw-review-project",
+        lesson_uid=None,
+        given=TODAY,
+        due=TODAY + timedelta(days=21),
+    )
+    essay = dataclasses.replace(
+        template,
+        uid="hw-review-essay",
+        lesson_uid=None,
+        given=TODAY - timedelta(days=30),
+        due=TODAY + timedelta(days=14),
+    )
+    sandbox.dataset._homework.extend([project, essay])
+    client = pupil(make_client)
+    account = await client.login()
+    (dana,) = account.students
+    sandbox.pronote.calls.clear()
+    data = (await client.refresh(account.students, WINDOW))[dana.id]
+    assert sandbox.pronote.calls.count("PageCahierDeTexte") == 1
+    due = {item.due_date for item in data.homework}
+    assert project.due in due  # set in the window, due after it
+    assert essay.due in due  # set long ago, due after the window
+    in_window = sandbox.dataset.homework("p1001", WINDOW.start, WINDOW.end)
+    assert len(data.homework) == len(in_window) + 2
+    # The library call keeps its meaning: due from start to end only.
+    assert len(await client.homework(dana, WINDOW.start, WINDOW.end)) == len(in_window)
+
+
+async def test_each_child_gets_its_own_period(make_client: ClientFactory) -> None:
+    client = parent(make_client)
+    account = await client.login()
+    noa, ari = account.students
+    second = client.periods()[1]
+    # Ari's class is on its second term (say, a class that switched early).
+    ari_row = client._user["ressource"]["listeRessources"][1]
+    for tab in ari_row["listeOngletsPourPeriodes"]["V"]:
+        tab["periodeParDefaut"] = {"V": {"N": second.id, "L": second.name}}
+    data = await client.refresh(account.students, WINDOW)
+    assert {a.period for a in data[ari.id].averages} <= {second.name}
+    assert {a.period for a in data[noa.id].averages} == {"Trimestre 1"}
+    assert all(g.period == second.name for g in data[ari.id].grades)
+    assert client.current_period(student=ari) == second
+    assert client.current_period(student=noa) == client.periods()[0]
+
+
+async def test_cancelled_lesson_and_its_replacement_in_one_slot(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    (dana,) = account.students
+    before = (await client.refresh(account.students, WINDOW))[dana.id].lessons
+    tomorrow = TODAY + timedelta(days=1)
+    original = sandbox.dataset.cancel_lesson("p1001", tomorrow, 2)
+    replacement = dataclasses.replace(
+        original,
+        uid=f"{original.uid}-bis",
+        cancelled=False,
+        substitute_id=next(
+            t for t in sandbox.dataset.teachers if t != original.teacher_id
+        ),
+    )
+    day = sandbox.dataset._lessons[original.class_id][tomorrow]
+    day.insert(0, replacement)  # listed before the cancelled one
+    after = (await client.refresh(account.students, WINDOW))[dana.id].lessons
+    uids = [lesson.uid for lesson in after]
+    assert len(uids) == len(set(uids)) == len(before) + 1
+    old = {lesson.uid: lesson for lesson in before}
+    kept = {lesson.uid: lesson for lesson in after if lesson.uid in old}
+    assert len(kept) == len(before)
+    statuses = [lesson.status for lesson in after if lesson.uid not in old]
+    assert statuses == [LessonStatus.CHANGED]
+    assert LessonStatus.CANCELLED in {lesson.status for lesson in kept.values()}
+
+
+async def test_slow_reads_follow_the_clients_clock(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = pupil(make_client)
+    account = await client.login()
+    await client.refresh(account.students, WINDOW)
+    sandbox.pronote.calls.clear()
+    await client.refresh(account.students, WINDOW)
+    assert "DernieresNotes" not in sandbox.pronote.calls
+    # Two hours later (the injected clock, as the bench and HA's tests use it).
+    client._clock = lambda: NOW + timedelta(hours=2)
+    sandbox.pronote.calls.clear()
+    await client.refresh(account.students, WINDOW)
+    for slow in ("DernieresNotes", "PagePresence", "PageMenus"):
+        assert sandbox.pronote.calls.count(slow) == 1

@@ -21,6 +21,7 @@ from custom_components.school_portal.api.models import (
     Student,
 )
 from custom_components.school_portal.api.pronote import (
+    PronoteClient,
     normalize_url,
     parse,
     parse_qr_code,
@@ -471,3 +472,54 @@ def test_periods_and_information() -> None:
     assert news[0].category == "Info"
     assert news[0].content == "Texte"
     assert news[0].created
+
+
+def test_malformed_values_are_protocol_errors_or_tolerated() -> None:
+    # Counts that are not numbers: tolerated as 0, never a ValueError.
+    data = {
+        "listeMessagerie": {
+            "V": [
+                {
+                    "estUneDiscussion": True,
+                    "profondeur": 0,
+                    "objet": "x",
+                    "nbNonLus": "beaucoup",
+                    "nombreMessages": None,
+                    "messagePourParticipants": {"V": {"N": "1"}},
+                },
+                {
+                    "estUneDiscussion": True,
+                    "profondeur": 0,
+                    "nbNonLus": "2",
+                    "messagePourParticipants": {"V": {"N": "2"}},
+                },
+            ]
+        }
+    }
+    first, second = parse.parse_discussions(data, "acc")
+    assert (first.unread, first.message_count, second.unread) == (0, 0, 2)
+    # An impossible clock in a date label: midnight, not a ValueError.
+    today = date(2026, 11, 18)
+    assert parse.label_moment("lundi 27h75", today, TZ) == datetime(
+        2026, 11, 16, 0, 0, tzinfo=TZ
+    )
+    with pytest.raises(ProtocolError):
+        parse.parse_domain("[1..x]")
+    # A session number that is not a number is not a page we can speak to.
+    with pytest.raises(ConfigurationError):
+        parse_start_page(
+            '<body id="id_body" onload="try { Start ({h:\'abc\',a:3}) } catch (e) {}">'
+        )
+
+
+async def test_malformed_second_factor_actions_are_ignored() -> None:
+    client = PronoteClient(
+        None,  # type: ignore[arg-type]  # nothing is sent
+        server="https://x.fr/pronote/eleve.html",
+        username="u",
+        password="p",
+        tz=TZ,
+    )
+    for raw in ("5", "{}", "[[3]]", 7, {"x": 1}, "[oops"):
+        # Nothing to do, and no TypeError/ValueError: `wire` is never touched.
+        await client._second_factor(None, {"actionsDoubleAuth": {"V": raw}})  # type: ignore[arg-type]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time as monotonic_time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
@@ -62,6 +61,8 @@ PAST_WEEK_TTL: Final = 6 * 3600.0
 CALENDAR_WEEK_TTL: Final = 30 * 60.0
 # Grades, averages, attendance and menus change a few times a day at most.
 SLOW_TTL: Final = 3600.0
+# How far past the window a refresh looks for homework given inside it.
+HOMEWORK_AHEAD: Final = timedelta(weeks=8)
 DEVICE_NAME: Final = "Home Assistant"
 PAGES: Final = ("eleve.html", "parent.html")
 
@@ -314,9 +315,14 @@ class PronoteClient(PortalClient):
     ) -> None:
         raw = parse.value(auth, "actionsDoubleAuth")
         try:
-            actions = set(json.loads(raw)) if isinstance(raw, str) else set()
+            listed = json.loads(raw) if isinstance(raw, str) else raw
         except ValueError:
-            actions = set()
+            listed = None
+        actions = (
+            {a for a in listed if isinstance(a, int)}
+            if isinstance(listed, list)
+            else set()
+        )
         if 3 in actions:
             if not self._account_pin:
                 raise TwoFactorRequired("pin", "PRONOTE asks for the account PIN")
@@ -425,6 +431,20 @@ class PronoteClient(PortalClient):
         """PRONOTE's week number of a day."""
         return 1 + (day - self.school_year_start).days // 7
 
+    def _week_range(self, first: date, last: date) -> range:
+        """The week numbers covering first..last (inclusive), inside the year.
+
+        Week numbers before week 1 (a window that starts in late August) or
+        after the year's last day do not exist on the server: asking for one
+        fails the whole read, so they are left out.
+        """
+        low = max(1, self.week_of(first))
+        high = self.week_of(last)
+        year_end = self._date_of("DerniereDate")
+        if year_end is not None:
+            high = min(high, self.week_of(year_end))
+        return range(low, high + 1)
+
     @property
     def current_week(self) -> int:
         """The number of the current week."""
@@ -434,12 +454,20 @@ class PronoteClient(PortalClient):
         """The periods of the year (trimesters, semesters …)."""
         return list(self._periods)
 
-    def current_period(self, onglet: int = ONGLET_GRADES) -> parse.Period | None:
-        """The period a tab opens on (grades by default), else today's."""
+    def current_period(
+        self, onglet: int = ONGLET_GRADES, student: Student | None = None
+    ) -> parse.Period | None:
+        """The period a tab opens on (grades by default), else today's.
+
+        For a parent, the pupil's own tab (children in different classes may
+        be on different periods); the first child when none is named.
+        """
         resource = self._user.get("ressource") or {}
         if self.is_parent:
             children = parse.items(resource, "listeRessources")
-            resource = children[0] if children else resource
+            number = self._member(student) if student is not None else None
+            mine = [c for c in children if number and parse.text(c, "N") == number]
+            resource = (mine or children or [resource])[0]
         wanted = parse.default_period_id(resource, onglet)
         for period in self._periods:
             if period.id == wanted:
@@ -466,7 +494,7 @@ class PronoteClient(PortalClient):
         self, student: Student, week: int, max_age: float
     ) -> list[dict[str, Any]]:
         key = (student.id, week)
-        now = monotonic_time.monotonic()
+        now = self._seconds()
         cached = self._weeks.get(key)
         if cached and now - cached[0] < max_age:
             return cached[1]
@@ -515,17 +543,18 @@ class PronoteClient(PortalClient):
             first += timedelta(days=1)
         if last.weekday() == SUNDAY and first < last:
             last -= timedelta(days=1)
-        for week in range(self.week_of(first), self.week_of(last) + 1):
+        for week in self._week_range(first, last):
             if not refresh:
                 max_age = CALENDAR_WEEK_TTL
             elif week < this_week:
                 max_age = PAST_WEEK_TTL
             else:
                 max_age = 0.0
-            for row in await self._week(student, week, max_age):
-                lessons.append(
-                    self._with_history(parse.parse_lesson(student, row, self._tz, ends))
-                )
+            parsed = [
+                (parse.parse_lesson(student, row, self._tz, ends), parse.text(row, "N"))
+                for row in await self._week(student, week, max_age)
+            ]
+            lessons.extend(self._with_history(one) for one in _unique_uids(parsed))
         return [lesson for lesson in lessons if start <= lesson.start.date() < end]
 
     async def _require_session(self) -> None:
@@ -579,11 +608,25 @@ class PronoteClient(PortalClient):
         self, student: Student, start: date, end: date
     ) -> list[Homework]:
         """Homework due from start (inclusive) to end (exclusive)."""
+        found = [
+            item
+            for item in await self._homework_due(student, start, end)
+            if start <= item.due_date < end
+        ]
+        return sorted(found, key=lambda item: (item.due_date, item.subject, item.uid))
+
+    async def _homework_due(
+        self, student: Student, start: date, end: date
+    ) -> list[Homework]:
+        """Everything the server lists for the weeks due from start to end."""
         if self._wire is None:
             await self._with_relogin(self._require_session)
         if end <= start:
             return []
-        first, last = self.week_of(start), self.week_of(end - timedelta(days=1))
+        weeks = self._week_range(start, end - timedelta(days=1))
+        if not weeks:
+            return []
+        first, last = weeks[0], weeks[-1]
         data = await self._call(
             "PageCahierDeTexte",
             ONGLET_HOMEWORK,
@@ -594,8 +637,31 @@ class PronoteClient(PortalClient):
         for row in parse.items(data, "ListeTravauxAFaire"):
             item = parse.parse_homework(student, row)
             self._homework_numbers[item.uid] = (student.id, parse.text(row, "N"))
-            if start <= item.due_date < end:
-                found.append(item)
+            found.append(item)
+        return found
+
+    async def _window_homework(
+        self, student: Student, window: DateWindow
+    ) -> list[Homework]:
+        """Homework due in the window, and what was set by then and is due later.
+
+        PRONOTE files homework by due week; a project set today and due in
+        three weeks would otherwise only appear a week before it is due (and a
+        long one set earlier would vanish from the list in between). The
+        longer domain costs no extra call.
+        """
+        items = await self._homework_due(
+            student, window.start, window.end + HOMEWORK_AHEAD
+        )
+        found = [
+            item
+            for item in items
+            if window.start <= item.due_date < window.end
+            or (
+                item.due_date >= window.end
+                and (item.given is None or item.given < window.end)
+            )
+        ]
         return sorted(found, key=lambda item: (item.due_date, item.subject, item.uid))
 
     async def set_homework_done(self, student: Student, uid: str, done: bool) -> None:
@@ -723,7 +789,7 @@ class PronoteClient(PortalClient):
     async def _grades_data(
         self, student: Student, period: parse.Period | None
     ) -> tuple[parse.Period | None, dict[str, Any]]:
-        period = period or self.current_period()
+        period = period or self.current_period(ONGLET_GRADES, student)
         if period is None:
             return None, {}
         data = await self._call(
@@ -761,7 +827,7 @@ class PronoteClient(PortalClient):
         self, student: Student, period: parse.Period | None = None
     ) -> list[DisciplineEvent]:
         """Absences, delays, punishments and observations of a period."""
-        period = period or self.current_period(ONGLET_PRESENCE)
+        period = period or self.current_period(ONGLET_PRESENCE, student)
         if period is None:
             return []
         chosen = period
@@ -803,7 +869,7 @@ class PronoteClient(PortalClient):
         self, key: tuple[str, str], read: Callable[[], Awaitable[T]], empty: T
     ) -> T:
         """A slow-changing read, cached for SLOW_TTL; absent when refused."""
-        now = monotonic_time.monotonic()
+        now = self._seconds()
         cached = self._slow.get(key)
         if cached and now - cached[0] < SLOW_TTL:
             result: T = cached[1]
@@ -870,7 +936,7 @@ class PronoteClient(PortalClient):
         )
 
         async def homework() -> list[Homework]:
-            return await self.homework(student, window.start, window.end)
+            return await self._window_homework(student, window)
 
         async def marks() -> tuple[list[Grade], list[Average]]:
             return await self.grades_and_averages(student)
@@ -902,6 +968,33 @@ class PronoteClient(PortalClient):
         except ProtocolError:
             _LOGGER.debug("PRONOTE refused an optional read")
             return empty
+
+
+def _unique_uids(parsed: list[tuple[Lesson, str]]) -> list[Lesson]:
+    """Lessons whose uids differ even when two share a start and a subject.
+
+    PRONOTE can list a cancelled lesson and its replacement in the same slot:
+    the cancelled one keeps the uid (it is the lesson the family saw before),
+    the other gets one derived from its `N`.
+    """
+    seen: dict[str, list[int]] = {}
+    for index, (lesson, _number) in enumerate(parsed):
+        seen.setdefault(lesson.uid, []).append(index)
+    result = [lesson for lesson, _number in parsed]
+    for indexes in seen.values():
+        if len(indexes) < 2:
+            continue
+        keeper = min(
+            indexes,
+            key=lambda i: (parsed[i][0].status is not LessonStatus.CANCELLED, i),
+        )
+        for position, index in enumerate(indexes):
+            if index != keeper:
+                lesson, number = parsed[index]
+                result[index] = replace(
+                    lesson, uid=stable_id(lesson.uid, number or str(position))
+                )
+    return result
 
 
 def _menu_request(monday: date) -> dict[str, Any]:

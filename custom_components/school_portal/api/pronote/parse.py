@@ -124,8 +124,23 @@ def parse_domain(raw: str) -> set[int]:
     for part in raw.strip().strip("[]").split(","):
         if part.strip():
             low, _sep, high = part.partition("..")
-            numbers.update(range(int(low), int(high or low) + 1))
+            try:
+                numbers.update(range(int(low), int(high or low) + 1))
+            except ValueError as err:
+                raise ProtocolError("PRONOTE sent a broken integer set") from err
     return numbers
+
+
+def count(node: Mapping[str, Any], key: str) -> int:
+    """A non-negative count (`nbNonLus`, `nombreMessages`); 0 when unreadable."""
+    raw = node.get(key)
+    if isinstance(raw, bool):
+        return int(raw)
+    if isinstance(raw, int):
+        return max(raw, 0)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return 0
 
 
 def grade_text(raw: Any) -> str:
@@ -320,9 +335,9 @@ def parse_discussions(data: Mapping[str, Any], account_id: str) -> list[Discussi
                 subject=text(row, "objet"),
                 creator=text(row, "initiateur"),
                 date_label=text(row, "libelleDate"),
-                unread=int(row.get("nbNonLus") or 0),
+                unread=count(row, "nbNonLus"),
                 possessions=tuple(items(row, "listePossessionsMessages")),
-                message_count=int(row.get("nombreMessages") or 0),
+                message_count=count(row, "nombreMessages"),
             )
         )
     return found
@@ -334,7 +349,10 @@ _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "diman
 def label_moment(label: str, today: date, tz: tzinfo) -> datetime:
     """`libelleDate`: `dd/mm[/yy]`, `HHhMM` (today) or `weekday HHhMM`."""
     clock = _CLOCK.search(label)
-    moment = time(int(clock.group(1)), int(clock.group(2))) if clock else time(0)
+    try:
+        moment = time(int(clock.group(1)), int(clock.group(2))) if clock else time(0)
+    except ValueError:
+        moment = time(0)
     day = parse_day(label, today)
     if day is None:
         day = today

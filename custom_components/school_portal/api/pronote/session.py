@@ -171,7 +171,7 @@ def parse_start_page(text: str) -> StartPage:
         key, sep, value = pair.partition(":")
         if sep:
             attributes[key.strip().strip("'\"")] = value.strip().strip("'\"")
-    if not attributes.get("h") or not attributes.get("a", "").isdigit():
+    if not attributes.get("h", "").isdigit() or not attributes.get("a", "").isdigit():
         raise ConfigurationError("The PRONOTE page carries no session parameters")
     version_match = _VERSION.search(text)
     version = (
@@ -242,10 +242,17 @@ class PronoteSession:
         if _flag(page.attributes, "http"):
             modulus = page.attributes.get("MR")
             exponent = page.attributes.get("ER")
-            uuid = rsa_encrypt(
-                seed,
-                *((int(modulus, 16), int(exponent or "10001", 16)) if modulus else ()),
-            )
+            try:
+                uuid = rsa_encrypt(
+                    seed,
+                    *(
+                        (int(modulus, 16), int(exponent or "10001", 16))
+                        if modulus
+                        else ()
+                    ),
+                )
+            except ValueError as err:
+                raise ProtocolError("The PRONOTE page's RSA key is unusable") from err
         else:
             uuid = seed
         data = await self.call(
