@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestServer
 from homeassistant.components.todo import TodoItemStatus
 from homeassistant.config_entries import (
@@ -16,8 +18,12 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from custom_components.school_portal.api.client import PORTALS
 from custom_components.school_portal.config_flow import _unique_id
@@ -25,6 +31,7 @@ from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
 from .conftest import refresh
+from .test_diagnostics import assert_clean
 
 SCHOOL = "sandbox-gymnasium"
 
@@ -583,3 +590,38 @@ async def test_qr_reauth_that_needs_the_account_pin(
     assert entry.data["account_pin"] == "1234"
     assert "qr_code" not in entry.data
     assert entry.data["token"]
+
+
+@pytest.mark.parametrize(
+    ("portal", "username"), [("webuntis", "levi.parent"), ("pronote", "levi.parent")]
+)
+async def test_logs_and_diagnostics_stay_clean(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_server: TestServer,
+    hass_client: Any,
+    caplog: pytest.LogCaptureFixture,
+    portal: str,
+    username: str,
+) -> None:
+    """Set-up, failing refreshes and diagnostics log no secret and no name."""
+    caplog.set_level(logging.DEBUG)
+    assert await async_setup_component(hass, "diagnostics", {})
+    login = account(sandbox, sandbox_server, portal, username)
+    data = {"portal": portal, "server": login.get("server", login["base_url"])}
+    data |= {
+        key: login[key] for key in ("school", "username", "password") if key in login
+    }
+    entry = await set_up(hass, data)
+    for fault in ("malformed", "http_500", "expire_sessions"):
+        sandbox.faults.set(portal, fault)
+        await refresh(hass, entry)
+        sandbox.faults.clear()
+    await refresh(hass, entry)
+    assert entry.runtime_data.last_update_success
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["portal"] == portal
+    assert diagnostics["account"] == {"kind": "parent", "pupils": 2}
+    assert_clean(str(diagnostics), sandbox)
+    assert_clean(caplog.text, sandbox)
