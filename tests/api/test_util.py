@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from custom_components.school_portal.api.util import (
+    as_int,
     base64_html_to_text,
+    first_text,
     html_to_text,
     parse_clock,
     portal_date,
@@ -84,3 +86,15 @@ def test_stable_id_depends_on_every_part() -> None:
     # Parts are separated, so moving a boundary changes the id.
     assert stable_id("ab", "c") != stable_id("a", "bc")
     assert len(stable_id("x")) == 16
+
+
+def test_loose_json_values() -> None:
+    """Ids come as ints or strings; texts under one of several keys."""
+    assert as_int("42") == 42
+    assert as_int(7) == 7
+    assert as_int(True) is None
+    assert as_int("7a") is None
+    assert as_int(None) is None
+    row = {"name": "  ", "longName": " Maths ", "short": "M"}
+    assert first_text(row, "name", "longName", "short") == "Maths"
+    assert first_text(row, "missing") == ""

@@ -195,6 +195,28 @@ def parse_clock(value: str | None) -> time | None:
 # --- Ids ----------------------------------------------------------------------
 
 
+# --- Loose JSON ------------------------------------------------------------------
+
+
+def first_text(row: Mapping[str, Any], *keys: str) -> str:
+    """The first non-empty text among several spellings of a key."""
+    for key in keys:
+        value = row.get(key)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+def as_int(value: Any) -> int | None:
+    """An id or number sent as an int or a string; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def stable_id(*parts: object) -> str:
     """A short id derived from content, for items the portal gives no id."""
     digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode())

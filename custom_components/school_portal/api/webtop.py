@@ -35,7 +35,9 @@ from .models import (
 )
 from .util import (
     DEFAULT_TIMEOUT,
+    as_int,
     at,
+    first_text,
     html_to_text,
     http_request,
     parse_clock,
@@ -143,15 +145,6 @@ def _as_list(value: Any, key: str) -> list[dict[str, Any]]:
     return [row for row in value if isinstance(row, dict)]
 
 
-def _text(row: Mapping[str, Any], *keys: str) -> str:
-    """The first non-empty text among several spellings of a key."""
-    for key in keys:
-        value = row.get(key)
-        if value is not None and str(value).strip():
-            return str(value).strip()
-    return ""
-
-
 # --- Parsing ------------------------------------------------------------------
 
 
@@ -167,19 +160,19 @@ def week_start(day: date) -> date:
 
 def parse_pupil(row: Mapping[str, Any], fallback_school: str | None) -> Student:
     """One pupil of InitDashboard."""
-    encrypted_id = _text(row, "id", "studentId", "StudentId")
-    first = _text(row, "firstName", "FirstName", "privateName")
-    last = _text(row, "lastName", "LastName", "familyName")
+    encrypted_id = first_text(row, "id", "studentId", "StudentId")
+    first = first_text(row, "firstName", "FirstName", "privateName")
+    last = first_text(row, "lastName", "LastName", "familyName")
     if not encrypted_id or not (first or last):
         raise ProtocolError("A pupil without id or name")
-    class_code = _text(row, "classCode", "ClassCode")
-    class_num = _text(row, "classNum", "classNumber", "ClassNumber")
+    class_code = first_text(row, "classCode", "ClassCode")
+    class_num = first_text(row, "classNum", "classNumber", "ClassNumber")
     class_name = f"{class_code}-{class_num}" if class_code and class_num else class_code
     context = {
         "encrypted_id": encrypted_id,
         "class_code": class_code,
         "class_num": class_num,
-        "study_year": _text(row, "studyYear"),
+        "study_year": first_text(row, "studyYear"),
     }
     return Student(
         # The encrypted id may be per session (nobody has shown otherwise), so
@@ -188,7 +181,7 @@ def parse_pupil(row: Mapping[str, Any], fallback_school: str | None) -> Student:
         first_name=first,
         last_name=last,
         class_name=class_name or None,
-        school=_text(row, "schoolName", "school_name") or fallback_school,
+        school=first_text(row, "schoolName", "school_name") or fallback_school,
         context=context,
     )
 
@@ -200,13 +193,13 @@ def parse_week(
     lessons: list[Lesson] = []
     set_in: list[tuple[Lesson, str]] = []
     for day_row in days:
-        day = portal_date(_text(day_row, "date"))
+        day = portal_date(first_text(day_row, "date"))
         if day is None:
             raise ProtocolError("A timetable day without date")
         for hour_row in day_row.get("hoursData") or ():
             if not isinstance(hour_row, dict):
                 continue
-            hour = _int(hour_row.get("hour"))
+            hour = as_int(hour_row.get("hour"))
             times = _hour_times(hour_row, hour)
             if times is None:
                 # An hour we cannot place in the day (no times sent, not in
@@ -218,22 +211,15 @@ def parse_week(
                     continue
                 lesson = _parse_lesson(student, day, hour, index, entry, start, end, tz)
                 lessons.append(lesson)
-                homework = html_to_text(_text(entry, "homeWork", "homework"))
+                homework = html_to_text(first_text(entry, "homeWork", "homework"))
                 if homework and homework.strip().casefold() not in NO_HOMEWORK:
                     set_in.append((lesson, homework))
     return lessons, set_in
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _hour_times(row: Mapping[str, Any], hour: int | None) -> tuple[time, time] | None:
-    start = parse_clock(_text(row, "startTime", "start"))
-    end = parse_clock(_text(row, "endTime", "end"))
+    start = parse_clock(first_text(row, "startTime", "start"))
+    end = parse_clock(first_text(row, "endTime", "end"))
     if start and end:
         return start, end
     if hour is not None and hour in BELL_SCHEDULE:
@@ -251,9 +237,9 @@ def _parse_lesson(
     end: time,
     tz: tzinfo,
 ) -> Lesson:
-    teacher = _text(entry, "teacher", "teacherName")
-    substitute = _text(entry, "substituteTeacher")
-    change = html_to_text(_text(entry, "changeDescription"))
+    teacher = first_text(entry, "teacher", "teacherName")
+    substitute = first_text(entry, "substituteTeacher")
+    change = html_to_text(first_text(entry, "changeDescription"))
     cancelled = bool(entry.get("isCanceled") or entry.get("isCancelled"))
     if cancelled:
         status = LessonStatus.CANCELLED
@@ -261,13 +247,13 @@ def _parse_lesson(
         status = LessonStatus.CHANGED
     else:
         status = LessonStatus.NORMAL
-    room = _text(entry, "room", "roomName")
+    room = first_text(entry, "room", "roomName")
     return Lesson(
         # Not the subject: a substitution may change it, and the uid must stay.
         uid=stable_id(student.id, day.isoformat(), hour, index),
         start=at(day, start, tz),
         end=at(day, end, tz),
-        subject=_text(entry, "subject_name", "subjectName", "subject") or "?",
+        subject=first_text(entry, "subject_name", "subjectName", "subject") or "?",
         teachers=tuple(t for t in (substitute or teacher,) if t),
         rooms=(room,) if room else (),
         status=status,
@@ -310,25 +296,28 @@ def homework_from_lessons(
 
 def parse_message(row: Mapping[str, Any], tz: tzinfo) -> Message:
     """One row of the inbox."""
-    received = portal_datetime(_text(row, "sendingDate", "date"), tz)
+    received = portal_datetime(first_text(row, "sendingDate", "date"), tz)
     if received is None:
         raise ProtocolError("A message without date")
-    subject = html_to_text(_text(row, "subject"))
+    subject = html_to_text(first_text(row, "subject"))
     # The inbox calls the sender's name student_F_name / student_L_name.
     sender = " ".join(
         part
-        for part in (_text(row, "student_F_name"), _text(row, "student_L_name"))
+        for part in (
+            first_text(row, "student_F_name"),
+            first_text(row, "student_L_name"),
+        )
         if part
     )
-    message_id = _text(row, "messageID", "messageId", "id")
+    message_id = first_text(row, "messageID", "messageId", "id")
     return Message(
         uid=message_id or stable_id(subject, received.isoformat(), sender),
         subject=subject,
         sender=sender,
         received=received,
-        read=bool(_int(row.get("hasRead"))),
+        read=bool(as_int(row.get("hasRead"))),
         preview=preview(subject),
-        has_attachments=bool(_int(row.get("filesWereAttached"))),
+        has_attachments=bool(as_int(row.get("filesWereAttached"))),
     )
 
 
@@ -344,17 +333,17 @@ def parse_discipline(
     student: Student, row: Mapping[str, Any], tz: tzinfo
 ) -> DisciplineEvent:
     """One discipline event."""
-    day = portal_date(_text(row, "eventDate", "date"))
+    day = portal_date(first_text(row, "eventDate", "date"))
     if day is None:
         raise ProtocolError("A discipline event without date")
-    hour = _int(row.get("hourNum"))
+    hour = as_int(row.get("hourNum"))
     clock = (
         BELL_SCHEDULE[hour][0]
         if hour is not None and hour in BELL_SCHEDULE
         else time(0)
     )
-    event_type = _text(row, "eventType", "eventName")
-    subject = _text(row, "subjectName", "subject_name")
+    event_type = first_text(row, "eventType", "eventName")
+    subject = first_text(row, "subjectName", "subject_name")
     return DisciplineEvent(
         uid=stable_id(
             student.id, "discipline", day.isoformat(), hour, event_type, subject
@@ -362,15 +351,15 @@ def parse_discipline(
         kind=discipline_kind(event_type),
         when=at(day, clock, tz),
         subject=subject or None,
-        description=html_to_text(_text(row, "remark")) or event_type,
-        teacher=_text(row, "teacherName", "teacher") or None,
+        description=html_to_text(first_text(row, "remark")) or event_type,
+        teacher=first_text(row, "teacherName", "teacher") or None,
     )
 
 
 def parse_notification(row: Mapping[str, Any], tz: tzinfo) -> Notification:
     """One unread notification."""
-    when = portal_datetime(_text(row, "date"), tz)
-    text = html_to_text(_text(row, "message", "text"))
+    when = portal_datetime(first_text(row, "date"), tz)
+    text = html_to_text(first_text(row, "message", "text"))
     if when is None:
         raise ProtocolError("A notification without date")
     return Notification(
@@ -634,7 +623,9 @@ class WebtopClient(PortalClient):
     ) -> dict[str, Any]:
         context = self._context(student)
         study_year = (
-            study_year or _int(context.get("study_year")) or _study_year(self._today())
+            study_year
+            or as_int(context.get("study_year"))
+            or _study_year(self._today())
         )
         return {
             "weekIndex": week_index,
@@ -643,7 +634,7 @@ class WebtopClient(PortalClient):
             "studyYearName": "",
             "studentID": context["encrypted_id"],
             "studentName": "",
-            "classCode": _int(context.get("class_code")),
+            "classCode": as_int(context.get("class_code")),
             "moduleID": module_id,
             "periodID": 0,
             "periodName": "",
@@ -758,18 +749,18 @@ class WebtopClient(PortalClient):
             "dashboard/GetHomeWork",
             lambda: {
                 "id": self._context(student)["encrypted_id"],
-                "ClassCode": _int(self._context(student).get("class_code")),
-                "ClassNumber": _int(self._context(student).get("class_num")),
+                "ClassCode": as_int(self._context(student).get("class_code")),
+                "ClassNumber": as_int(self._context(student).get("class_num")),
             },
         )
         today = self._today()
         items = []
         for row in _as_list(data, "dataTable"):
-            text = html_to_text(_text(row, "homeworkData", "homework"))
+            text = html_to_text(first_text(row, "homeworkData", "homework"))
             if not text or text.casefold() in NO_HOMEWORK:
                 continue
             # "lesson" names the subject; "lessonSubject" is the lesson's topic.
-            subject = _text(row, "lesson", "subject_name", "lessonSubject") or "?"
+            subject = first_text(row, "lesson", "subject_name", "lessonSubject") or "?"
             items.append(
                 Homework(
                     uid=stable_id(
@@ -783,7 +774,7 @@ class WebtopClient(PortalClient):
                     due=today,
                     description=text,
                     given=today,
-                    teacher=_text(row, "teacher") or None,
+                    teacher=first_text(row, "teacher") or None,
                 )
             )
         return items
@@ -875,7 +866,7 @@ class WebtopClient(PortalClient):
             "dashboard/GetPupilDiciplineEvents",
             lambda: {
                 "id": self._context(student)["encrypted_id"],
-                "ClassCode": _int(self._context(student).get("class_code")),
+                "ClassCode": as_int(self._context(student).get("class_code")),
             },
         )
         return [

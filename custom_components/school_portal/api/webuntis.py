@@ -57,7 +57,9 @@ from .models import (
 from .util import (
     DEFAULT_TIMEOUT,
     HttpResponse,
+    as_int,
     at,
+    first_text,
     html_to_text,
     http_request,
     portal_date,
@@ -256,23 +258,6 @@ def format_date(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _text(row: Mapping[str, Any], *keys: str) -> str:
-    for key in keys:
-        value = row.get(key)
-        if value is not None and str(value).strip():
-            return str(value).strip()
-    return ""
-
-
 def _rows(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
@@ -333,14 +318,14 @@ class TimeUnit:
 
 def parse_element(row: Mapping[str, Any]) -> Element:
     """One master-data row."""
-    element_id = _int(row.get("id"))
+    element_id = as_int(row.get("id"))
     if element_id is None:
         raise ProtocolError("A master-data row without id")
     return Element(
         id=element_id,
-        name=_text(row, "name"),
-        long_name=_text(row, "longName", "longname", "name"),
-        fore_name=_text(row, "foreName"),
+        name=first_text(row, "name"),
+        long_name=first_text(row, "longName", "longname", "name"),
+        fore_name=first_text(row, "foreName"),
         raw=dict(row),
     )
 
@@ -348,10 +333,10 @@ def parse_element(row: Mapping[str, Any]) -> Element:
 def parse_school_year(row: Mapping[str, Any]) -> SchoolYear:
     """One school year."""
     start, end = untis_date(row.get("startDate")), untis_date(row.get("endDate"))
-    year_id = _int(row.get("id"))
+    year_id = as_int(row.get("id"))
     if start is None or end is None or year_id is None:
         raise ProtocolError("A school year without id or dates")
-    return SchoolYear(year_id, _text(row, "name"), start, end)
+    return SchoolYear(year_id, first_text(row, "name"), start, end)
 
 
 def parse_holiday(row: Mapping[str, Any]) -> Holiday:
@@ -360,7 +345,7 @@ def parse_holiday(row: Mapping[str, Any]) -> Holiday:
     end = untis_date(row.get("endDate", row.get("end")))
     if start is None or end is None:
         raise ProtocolError("A holiday without dates")
-    name = _text(row, "longName", "name")
+    name = first_text(row, "longName", "name")
     return Holiday(
         uid=stable_id("webuntis", "holiday", row.get("id"), start.isoformat(), name),
         name=name,
@@ -379,11 +364,11 @@ def _names(entries: Any, key: str, *, short: bool = False) -> tuple[str, ...]:
         if not isinstance(entry, dict):
             continue
         if key == "orgname":
-            name = _text(entry, "orgname")
+            name = first_text(entry, "orgname")
         elif short:
-            name = _text(entry, "name", "longname", "longName")
+            name = first_text(entry, "name", "longname", "longName")
         else:
-            name = _text(entry, "longname", "longName", "name")
+            name = first_text(entry, "longname", "longName", "name")
         if name:
             names.append(name)
     return tuple(names)
@@ -404,7 +389,7 @@ def _names_or_lookup(
         lookup[element_id]
         for entry in _list(entries)
         if isinstance(entry, dict)
-        and (element_id := _int(entry.get(id_key))) is not None
+        and (element_id := as_int(entry.get(id_key))) is not None
         and element_id in lookup
     )
 
@@ -438,17 +423,19 @@ def parse_period(
         for key in ("te", "ro", "su", "kl")
         for entry in _list(row.get(key))
     )
-    code = _text(row, "code")
+    code = first_text(row, "code")
     if code == "cancelled":
         status = LessonStatus.CANCELLED
     elif code == "irregular" or replaced:
         status = LessonStatus.CHANGED
-    elif _text(row, "lstype") == "ex":
+    elif first_text(row, "lstype") == "ex":
         status = LessonStatus.EXAM
     else:
         status = LessonStatus.NORMAL
     subjects = _names_or_lookup(row.get("su"), lookups.get("subject"))
-    note = html_to_text(_text(row, "substText")) or html_to_text(_text(row, "lstext"))
+    note = html_to_text(first_text(row, "substText")) or html_to_text(
+        first_text(row, "lstext")
+    )
     period_id = row.get("id")
     return Lesson(
         # The period id: WebUntis keeps it when a lesson is cancelled or changed.
@@ -459,7 +446,7 @@ def parse_period(
         ),
         start=at(day, start, tz),
         end=at(day, end, tz),
-        subject=", ".join(subjects) or html_to_text(_text(row, "lstext")) or "?",
+        subject=", ".join(subjects) or html_to_text(first_text(row, "lstext")) or "?",
         teachers=_names_or_lookup(teachers_raw, lookups.get("teacher")),
         # People know rooms by their short name ("B204"), the rest by the long one.
         rooms=_names_or_lookup(rooms_raw, lookups.get("room"), short=True),
@@ -478,36 +465,37 @@ def parse_homework(
 ) -> list[Homework]:
     """Homework of ``/api/homeworks/lessons`` that concerns one pupil."""
     subjects = {
-        _int(row.get("id")): _text(row, "subject", "su")
+        as_int(row.get("id")): first_text(row, "subject", "su")
         for row in _rows(data.get("lessons"))
     }
     teachers = {
-        _int(row.get("id")): _text(row, "name") for row in _rows(data.get("teachers"))
+        as_int(row.get("id")): first_text(row, "name")
+        for row in _rows(data.get("teachers"))
     }
-    records = {_int(row.get("homeworkId")): row for row in _rows(data.get("records"))}
+    records = {as_int(row.get("homeworkId")): row for row in _rows(data.get("records"))}
     items = []
     for row in _rows(data.get("homeworks")):
-        homework_id = _int(row.get("id"))
+        homework_id = as_int(row.get("id"))
         record = records.get(homework_id, {})
-        element_ids = {_int(x) for x in _list(record.get("elementIds"))}
+        element_ids = {as_int(x) for x in _list(record.get("elementIds"))}
         if person_id is not None and element_ids and person_id not in element_ids:
             continue
         due = untis_date(row.get("dueDate"))
         if due is None or homework_id is None:
             raise ProtocolError("A homework without id or due date")
-        text = html_to_text(_text(row, "text"))
-        remark = html_to_text(_text(row, "remark"))
+        text = html_to_text(first_text(row, "text"))
+        remark = html_to_text(first_text(row, "remark"))
         completed = row.get("completed")
         items.append(
             Homework(
                 uid=stable_id(student.id, "homework", homework_id),
-                subject=subjects.get(_int(row.get("lessonId"))) or "?",
+                subject=subjects.get(as_int(row.get("lessonId"))) or "?",
                 due=due,
                 description="\n".join(part for part in (text, remark) if part),
                 given=untis_date(row.get("date")),
-                teacher=teachers.get(_int(record.get("teacherId"))) or None,
+                teacher=teachers.get(as_int(record.get("teacherId"))) or None,
                 attachments=tuple(
-                    _text(a, "name") or "attachment"
+                    first_text(a, "name") or "attachment"
                     for a in _rows(row.get("attachments"))
                 ),
                 done=completed if isinstance(completed, bool) else None,
@@ -523,11 +511,11 @@ def parse_rest_exam(student: Student, row: Mapping[str, Any], tz: tzinfo) -> Exa
     end = untis_time(row.get("endTime"))
     if day is None or start is None or end is None:
         raise ProtocolError("An exam without date or times")
-    name = html_to_text(_text(row, "name"))
-    text = html_to_text(_text(row, "text"))
+    name = html_to_text(first_text(row, "name"))
+    text = html_to_text(first_text(row, "text"))
     return Exam(
         uid=stable_id(student.id, "exam", row.get("id"), day.isoformat()),
-        subject=_text(row, "subject") or name or "?",
+        subject=first_text(row, "subject") or name or "?",
         start=at(day, start, tz),
         end=at(day, end, tz),
         description=name if not text or text == name else f"{name}\n{text}".strip(),
@@ -543,8 +531,8 @@ def parse_absence(
         raise ProtocolError("An absence without date")
     clock = untis_time(row.get("startTime")) or time(0)
     excused = row.get("isExcused")
-    reason = _text(row, "reason")
-    text = html_to_text(_text(row, "text"))
+    reason = first_text(row, "reason")
+    text = html_to_text(first_text(row, "text"))
     return DisciplineEvent(
         uid=stable_id(student.id, "absence", row.get("id"), day.isoformat()),
         kind=DisciplineKind.ABSENCE,
@@ -570,8 +558,8 @@ def parse_classreg_event(
     day = untis_date(row.get("date"))
     if day is None:
         raise ProtocolError("A class-register event without date")
-    reason = _text(row, "reason")
-    text = html_to_text(_text(row, "text"))
+    reason = first_text(row, "reason")
+    text = html_to_text(first_text(row, "text"))
     event_id = row.get("id")
     return DisciplineEvent(
         # The event's id when WebUntis sends one: an edited text is the same
@@ -581,26 +569,26 @@ def parse_classreg_event(
         else stable_id(student.id, "classreg", None, day.isoformat(), reason, text),
         kind=classreg_kind(reason),
         when=at(day, time(0), tz),
-        subject=_text(row, "subject") or None,
+        subject=first_text(row, "subject") or None,
         description=text or reason,
     )
 
 
 def parse_message(row: Mapping[str, Any], tz: tzinfo) -> Message:
     """One incoming message of ``/api/rest/view/v1/messages``."""
-    received = portal_datetime(_text(row, "sentDateTime"), tz)
+    received = portal_datetime(first_text(row, "sentDateTime"), tz)
     if received is None:
         raise ProtocolError("A message without date")
     # An offset or "Z" on the wire: the same instant, shown in the school's zone.
     received = received.astimezone(tz)
     sender = row.get("sender")
-    subject = html_to_text(_text(row, "subject"))
-    body = html_to_text(_text(row, "contentPreview"))
-    message_id = _text(row, "id")
+    subject = html_to_text(first_text(row, "subject"))
+    body = html_to_text(first_text(row, "contentPreview"))
+    message_id = first_text(row, "id")
     return Message(
         uid=message_id or stable_id("webuntis", subject, received.isoformat()),
         subject=subject,
-        sender=_text(sender, "displayName") if isinstance(sender, dict) else "",
+        sender=first_text(sender, "displayName") if isinstance(sender, dict) else "",
         received=received,
         read=bool(row.get("isMessageRead")),
         preview=preview(body or subject),
@@ -615,8 +603,8 @@ def parse_news(data: Mapping[str, Any], day: date, tz: tzinfo) -> list[Notificat
         text = "\n".join(
             part
             for part in (
-                html_to_text(_text(row, "subject")),
-                html_to_text(_text(row, "text")),
+                html_to_text(first_text(row, "subject")),
+                html_to_text(first_text(row, "text")),
             )
             if part
         )
@@ -640,7 +628,7 @@ def _concerns(exam: Mapping[str, Any], pupil: int) -> bool:
     assigned = exam.get("assignedStudents")
     if not isinstance(assigned, list):
         return True
-    ids = {_int(row.get("id")) for row in assigned if isinstance(row, dict)}
+    ids = {as_int(row.get("id")) for row in assigned if isinstance(row, dict)}
     ids.discard(None)
     return not ids or pupil in ids
 
@@ -804,7 +792,7 @@ class WebUntisClient(PortalClient):
             raise ProtocolError("WebUntis answered another request id")
         error = body.get("error")
         if error is not None:
-            code = _int(error.get("code")) if isinstance(error, dict) else None
+            code = as_int(error.get("code")) if isinstance(error, dict) else None
             raise _rpc_error(code)
         if "result" not in body:
             raise ProtocolError("WebUntis' answer has no result")
@@ -918,12 +906,12 @@ class WebUntisClient(PortalClient):
                 "client": self._user_agent,
             },
         )
-        if not isinstance(result, dict) or not _text(result, "sessionId"):
+        if not isinstance(result, dict) or not first_text(result, "sessionId"):
             raise ProtocolError("WebUntis' login answer has no session")
-        self._session_id = _text(result, "sessionId")
-        self._person_id = _int(result.get("personId"))
-        self._person_type = _int(result.get("personType"))
-        self._klasse_id = _int(result.get("klasseId"))
+        self._session_id = first_text(result, "sessionId")
+        self._person_id = as_int(result.get("personId"))
+        self._person_type = as_int(result.get("personType"))
+        self._klasse_id = as_int(result.get("klasseId"))
 
     async def _otp_login(self) -> None:
         assert self._secret is not None
@@ -960,12 +948,12 @@ class WebUntisClient(PortalClient):
             service = config.get("loginServiceConfig")
             if isinstance(service, dict) and isinstance(service.get("user"), dict):
                 user = service["user"]
-        self._person_id = _int(user.get("personId"))
+        self._person_id = as_int(user.get("personId"))
         self._person_type = next(
             (
-                _int(person.get("type"))
+                as_int(person.get("type"))
                 for person in _rows(user.get("persons"))
-                if _int(person.get("id")) == self._person_id
+                if as_int(person.get("id")) == self._person_id
             ),
             None,
         )
@@ -973,7 +961,7 @@ class WebUntisClient(PortalClient):
         if self._person_type in (None, PERSON_STUDENT):
             day = _data(await self._rest("api/daytimetable/config"))
             if isinstance(day, dict):
-                self._klasse_id = _int(day.get("klasseId"))
+                self._klasse_id = as_int(day.get("klasseId"))
 
     async def _read_app_data(self) -> Mapping[str, Any]:
         data = await self._bearer("api/rest/view/v1/app/data")
@@ -995,8 +983,8 @@ class WebUntisClient(PortalClient):
         tenant = data.get("tenant")
         year = data.get("currentSchoolYear")
         return (
-            _text(tenant, "id") if isinstance(tenant, dict) else "",
-            _text(year, "id") if isinstance(year, dict) else "",
+            first_text(tenant, "id") if isinstance(tenant, dict) else "",
+            first_text(year, "id") if isinstance(year, dict) else "",
         )
 
     def school_year_range(self) -> tuple[date, date] | None:
@@ -1012,7 +1000,9 @@ class WebUntisClient(PortalClient):
     async def _account(self, app_data: Mapping[str, Any]) -> Account:
         tenant = app_data.get("tenant")
         school = (
-            _text(tenant, "displayName", "name") if isinstance(tenant, dict) else ""
+            first_text(tenant, "displayName", "name")
+            if isinstance(tenant, dict)
+            else ""
         ) or self._school
         user = app_data.get("user")
         user = user if isinstance(user, dict) else {}
@@ -1021,15 +1011,15 @@ class WebUntisClient(PortalClient):
         if parent:
             pupils = [
                 self._student(
-                    _int(row.get("id")), _text(row, "displayName"), None, school
+                    as_int(row.get("id")), first_text(row, "displayName"), None, school
                 )
                 for row in _rows(user.get("students"))
             ]
         else:
             person = user.get("person")
-            name = _text(person, "displayName") if isinstance(person, dict) else ""
+            name = first_text(person, "displayName") if isinstance(person, dict) else ""
             if self._person_id is None and isinstance(person, dict):
-                self._person_id = _int(person.get("id"))
+                self._person_id = as_int(person.get("id"))
             pupils = [
                 self._student(
                     self._person_id,
@@ -1075,7 +1065,11 @@ class WebUntisClient(PortalClient):
         except NoRight:
             return None
         return next(
-            (_text(row, "name") for row in classes if _int(row.get("id")) == klasse_id),
+            (
+                first_text(row, "name")
+                for row in classes
+                if as_int(row.get("id")) == klasse_id
+            ),
             None,
         )
 
@@ -1194,10 +1188,10 @@ class WebUntisClient(PortalClient):
                     untis_time(unit.get("startTime")),
                     untis_time(unit.get("endTime")),
                 )
-                weekday = _int(day.get("day"))
+                weekday = as_int(day.get("day"))
                 if start is None or end is None or weekday is None:
                     raise ProtocolError("A time unit without day or times")
-                units.append(TimeUnit(weekday, _text(unit, "name"), start, end))
+                units.append(TimeUnit(weekday, first_text(unit, "name"), start, end))
         return units
 
     async def statusdata(self, *, force: bool = False) -> dict[str, Any]:
@@ -1228,7 +1222,7 @@ class WebUntisClient(PortalClient):
 
     async def _read_import_time(self) -> int:
         value = await self._call("getLatestImportTime", {})
-        stamp = _int(value)
+        stamp = as_int(value)
         if stamp is None:
             raise ProtocolError("WebUntis sent no import time")
         if stamp != self._import_time:
@@ -1376,7 +1370,7 @@ class WebUntisClient(PortalClient):
         self, surname: str, fore_name: str, *, teacher: bool = False
     ) -> int | None:
         """Find a pupil's (or teacher's) id by name; None when unknown."""
-        found = _int(
+        found = as_int(
             await self._call(
                 "getPersonId",
                 {"type": 2 if teacher else 5, "sn": surname, "fn": fore_name, "dob": 0},
@@ -1387,7 +1381,7 @@ class WebUntisClient(PortalClient):
     # --- REST -------------------------------------------------------------------------
 
     def _pupil_id(self, student: Student) -> int:
-        person_id = _int(student.context.get("person_id"))
+        person_id = as_int(student.context.get("person_id"))
         if person_id is None:
             raise ProtocolError("WebUntis does not know this pupil")
         return person_id
