@@ -170,11 +170,7 @@ def _notable_items(
         moved = earlier is not None and _lesson_shape(earlier) != _lesson_shape(lesson)
         attributes: dict[str, Any] = {
             "uid": lesson.uid,
-            "subject": lesson.subject,
-            "start": lesson.start.isoformat(),
-            "end": lesson.end.isoformat(),
-            "teachers": list(lesson.teachers),
-            "rooms": list(lesson.rooms),
+            **_lesson_values(lesson, lesson.teachers, lesson.rooms),
             "note": lesson.note,
         }
         if lesson.status is LessonStatus.CANCELLED:
@@ -207,19 +203,24 @@ def _lesson_shape(lesson: Lesson) -> tuple[object, ...]:
 def _previous_values(lesson: Lesson, earlier: Lesson | None) -> dict[str, Any]:
     """The lesson as it was: as last polled, else as the portal says it was."""
     if earlier is not None:
-        return {
-            "subject": earlier.subject,
-            "start": earlier.start.isoformat(),
-            "end": earlier.end.isoformat(),
-            "teachers": list(earlier.teachers),
-            "rooms": list(earlier.rooms),
-        }
+        return _lesson_values(earlier, earlier.teachers, earlier.rooms)
+    return _lesson_values(
+        lesson,
+        lesson.original_teachers or lesson.teachers,
+        lesson.original_rooms or lesson.rooms,
+    )
+
+
+def _lesson_values(
+    lesson: Lesson, teachers: tuple[str, ...], rooms: tuple[str, ...]
+) -> dict[str, Any]:
+    """A lesson as event data: when, what, who and where."""
     return {
         "subject": lesson.subject,
         "start": lesson.start.isoformat(),
         "end": lesson.end.isoformat(),
-        "teachers": list(lesson.original_teachers or lesson.teachers),
-        "rooms": list(lesson.original_rooms or lesson.rooms),
+        "teachers": list(teachers),
+        "rooms": list(rooms),
     }
 
 
