@@ -86,18 +86,6 @@ MULTILINE_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
 
 # Single-use values: they open the first session and are never stored.
 ONE_TIME_KEYS = (CONF_QR_LINK, CONF_QR_CODE, CONF_QR_PIN)
-# Values a changed login replaces: the session of the old one, and for a
-# PRONOTE QR code the token the old code had given.
-SESSION_KEYS = (CONF_SESSION_TOKEN,)
-QR_SESSION_KEYS = (CONF_TOKEN,)
-
-# Where a login error is shown, per portal: next to the field it is about.
-FIELD_ERRORS: dict[str, dict[str, str]] = {
-    PORTAL_WEBTOP: {},
-    PORTAL_WEBUNTIS: {"unknown_school": CONF_SCHOOL},
-    PORTAL_PRONOTE: {},
-}
-
 # The fields a user types, per portal and secret; QR codes stand alone.
 _QR_SCHEMAS: dict[str, vol.Schema] = {
     CONF_QR_LINK: vol.Schema({vol.Required(CONF_QR_LINK): PASSWORD_SELECTOR}),
@@ -215,11 +203,15 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             session.detach()
         if error is None:
             return account, {}
-        fields = {**FIELD_ERRORS[data[CONF_PORTAL]]}
+        fields = {
+            "unknown_school": CONF_SCHOOL,
+            # A QR code stands for the server too.
+            "invalid_server": secret if secret in _QR_SCHEMAS else CONF_SERVER,
+        }
+        # Webtop also refuses a right password (behind a reCAPTCHA): that is
+        # no field's fault, so its refusal stays at the top of the form.
         if data[CONF_PORTAL] != PORTAL_WEBTOP:
             fields["invalid_auth"] = secret
-        # A QR code stands for the server too.
-        fields["invalid_server"] = secret if secret in _QR_SCHEMAS else CONF_SERVER
         return None, {fields.get(error, "base"): error}
 
     async def _async_login_with(
@@ -433,7 +425,9 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             return None, {secret: "invalid_qr"}
         # New credentials, new session: the stored one may belong to the old
         # login, and a new QR code replaces the token of the old one.
-        dropped = SESSION_KEYS + (QR_SESSION_KEYS if CONF_QR_CODE in changes else ())
+        dropped = {CONF_SESSION_TOKEN}
+        if CONF_QR_CODE in changes:
+            dropped.add(CONF_TOKEN)
         data = {
             key: value
             for key, value in {**entry.data, **changes}.items()
