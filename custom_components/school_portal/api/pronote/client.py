@@ -200,7 +200,6 @@ class PronoteClient(PortalClient):
         self._slow: dict[tuple[str, str], tuple[float, Any]] = {}
         self._homework_numbers: dict[str, tuple[str, str]] = {}  # uid -> (pupil, N)
         self._first_seen: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-        self.logins = 0
 
     @classmethod
     def from_config(
@@ -225,6 +224,11 @@ class PronoteClient(PortalClient):
     def is_parent(self) -> bool:
         """Whether this is the parent space."""
         return self.page_url.endswith("/parent.html")
+
+    @property
+    def logins(self) -> int:
+        """How many times this client logged in (each bumps the generation)."""
+        return self._generation
 
     @property
     def account_id(self) -> str | None:
@@ -298,7 +302,6 @@ class PronoteClient(PortalClient):
                     "PRONOTE no longer accepts the token"
                 ) from err
             raise
-        self.logins += 1
         new_token = auth.get("jetonConnexionAppliMobile")
         if mode != "password" and isinstance(new_token, str) and new_token:
             self._token = new_token
