@@ -64,7 +64,7 @@ def create_app(sandbox: Sandbox | None = None) -> web.Application:
     app[SANDBOX_KEY] = sandbox
     app[_CLOSING_KEY] = closing
     # aiosignal 1.4 types Signal differently from what aiohttp 3.11 declares.
-    app.on_shutdown.append(_wake_sleepers)  # type: ignore[arg-type]
+    app.on_shutdown.append(_wake_sleepers)  # type: ignore[arg-type,unused-ignore]
     sandbox.webtop.add_routes(app)
     sandbox.webuntis.add_routes(app)
     sandbox.pronote.add_routes(app)

@@ -30,7 +30,12 @@ MAINTENANCE_PAGE = (
 MALFORMED_BODY = '{"status": true, "data": [{"subje'
 
 # The request key under which an emulator finds the auth fault that hit it.
-FAULT_KEY = "sandbox_fault"
+# aiohttp 3.14 (HA 2026.x) warns on string keys in a request; aiohttp 3.11
+# (HA 2025.4) has no RequestKey yet, so the key is typed by whichever exists.
+_REQUEST_KEY: Any = getattr(web, "RequestKey", None)
+FAULT_KEY: Any = (
+    _REQUEST_KEY("sandbox_fault", str) if _REQUEST_KEY is not None else "sandbox_fault"
+)
 
 
 class Faults:

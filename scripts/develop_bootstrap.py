@@ -227,7 +227,9 @@ def add_account(ha: HomeAssistant, account: dict[str, Any]) -> str:
     _, step = ha.request(
         "POST",
         "/api/config/config_entries/flow",
-        {"handler": DOMAIN, "show_advanced_options": False},
+        # No "show_advanced_options": deprecated in HA 2026.6 (gone in 2027.6),
+        # and the flow has no advanced fields.
+        {"handler": DOMAIN},
     )
     path = LOGIN_PATHS[account["portal"]]
     menu_path = list(path)

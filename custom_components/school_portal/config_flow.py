@@ -6,7 +6,6 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
-import voluptuous as vol
 from aiohttp import ClientSession
 from homeassistant.config_entries import (
     ConfigEntryState,
@@ -51,6 +50,7 @@ from .api.errors import (
     UnknownSchool,
 )
 from .api.models import Account
+from .compat import vol
 from .const import (
     CONF_ACCOUNT_PIN,
     CONF_DEVICE_ID,

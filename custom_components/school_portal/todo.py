@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from homeassistant.components.todo import TodoItem, TodoListEntity
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -10,6 +9,7 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import Capability, Homework
+from .compat import TodoItem, TodoListEntity
 from .const import DOMAIN
 from .coordinator import SchoolPortalConfigEntry
 from .entity import SchoolPortalEntity, add_pupil_entities

@@ -28,9 +28,12 @@ def _snapshot(dataset: Dataset) -> tuple[object, ...]:
 
 
 def test_deterministic_and_fast() -> None:
-    started = time.perf_counter()
+    # CPU time of this thread, not the wall clock: a busy machine (CI beside
+    # other jobs) stretches the wall clock, not the work. The bound is loose on
+    # purpose: it catches a dataset that became quadratic, not a slow machine.
+    started = time.thread_time()
     first = Dataset(TODAY, seed=7)
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 2.0
     assert _snapshot(first) == _snapshot(Dataset(TODAY, seed=7))
     assert _snapshot(first) != _snapshot(Dataset(TODAY, seed=8))
 
