@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
+from aiohttp.resolver import AsyncResolver
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import frame
 from homeassistant.setup import async_setup_component
@@ -41,3 +44,18 @@ async def test_guard_ignores_other_integrations(
     )
     assert "persistent_notification" in caplog.text
     assert deprecation_reports(caplog.records) == []
+
+
+async def test_dns_resolver_resolves_names(socket_enabled: None) -> None:
+    """HA's DNS resolver works in the pair's environment.
+
+    aiodns 3.2.0 (HA 2025.4.4's pin) beside pycares 5 fails every lookup with
+    a TypeError, so every real server name gave "Unexpected error" in
+    scripts/develop; requirements/oldest.txt pins pycares below 5.
+    """
+    resolver = AsyncResolver()
+    try:
+        hosts = await resolver.resolve("localhost", 80, family=socket.AF_INET)
+    finally:
+        await resolver.close()
+    assert [host["host"] for host in hosts] == ["127.0.0.1"]
