@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestServer
 from custom_components.school_portal.api import create_client
 from custom_components.school_portal.api.errors import (
     AuthenticationError,
+    ConfigurationError,
     ConnectionFailed,
     NotSupported,
     PortalUnavailable,
@@ -493,3 +494,15 @@ async def test_caches_stay_small_and_the_account_is_reread(
     clock[0] += 13 * 3600
     await client.refresh([pupil], WINDOW)
     assert sandbox.log.count("webtop", "dashboard/InitDashboard") == 1
+
+
+@pytest.mark.parametrize("timeout", ["soon", "", None, [], "nan", "inf", "0", -5])
+async def test_a_bad_timeout_setting_is_a_configuration_error(
+    timeout: object,
+) -> None:
+    config = {"username": PUPIL[0], "password": PUPIL[1], "timeout": timeout}
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ConfigurationError, match="timeout"):
+            create_client("webtop", session, config, TZ)
+        client = create_client("webtop", session, {**config, "timeout": "12.5"}, TZ)
+        assert client._timeout == 12.5

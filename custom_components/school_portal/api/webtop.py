@@ -9,6 +9,7 @@ shared session never stores it.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar, Self
@@ -425,7 +426,18 @@ class WebtopClient(PortalClient):
     def from_config(
         cls, session: aiohttp.ClientSession, config: Mapping[str, Any], tz: tzinfo
     ) -> Self:
-        """Build the client from a config entry's data."""
+        """Build the client from a config entry's data.
+
+        A setting that cannot be used raises ConfigurationError: like a bad
+        server address, it is the user's to fix, and the config flow says so
+        (a bare ValueError would reach Home Assistant as an unexpected error).
+        """
+        try:
+            timeout = float(config.get("timeout", DEFAULT_TIMEOUT))
+        except (TypeError, ValueError) as err:
+            raise ConfigurationError("The timeout is not a number") from err
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise ConfigurationError("The timeout must be a positive number of seconds")
         return cls(
             session,
             username=str(config.get("username", "")),
@@ -433,7 +445,7 @@ class WebtopClient(PortalClient):
             token=config.get("token"),
             session_token=config.get("session_token"),
             server=config.get("server"),
-            timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
+            timeout=timeout,
             tz=tz,
         )
 
