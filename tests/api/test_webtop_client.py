@@ -31,6 +31,7 @@ from custom_components.school_portal.api.models import (
 )
 from custom_components.school_portal.api.webtop import WebtopClient, week_start
 from sandbox.app import Sandbox
+from sandbox.webtop import DISCIPLINE_SHAPES, JUSTIFIED_REASON
 
 TZ = ZoneInfo("Asia/Jerusalem")
 # A Wednesday in term time; the client's clock is pinned to it so that client
@@ -494,6 +495,35 @@ async def test_caches_stay_small_and_the_account_is_reread(
     clock[0] += 13 * 3600
     await client.refresh([pupil], WINDOW)
     assert sandbox.log.count("webtop", "dashboard/InitDashboard") == 1
+
+
+async def test_discipline_reads_the_same_in_both_shapes(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    by_shape = {}
+    for shape in DISCIPLINE_SHAPES:
+        sandbox.webtop.discipline_shape = shape
+        by_shape[shape] = (await client.fetch(pupil, WINDOW)).discipline
+    events, table = by_shape["events"], by_shape["data_table"]
+    records = sandbox.dataset.discipline("p1001")[::-1]  # newest first
+    # The pupil has an excused and an unexcused absence, and events without
+    # a remark (sent as "null" in the data_table shape).
+    assert {True, False} <= {record.justified for record in records}
+    assert any(not record.description["he"] for record in records)
+
+    assert len(table) == len(events) == len(records)
+    assert [event.uid for event in table] == [event.uid for event in events]
+    assert [event.justified for event in table] == [r.justified for r in records]
+    assert all(event.justified is None for event in events)
+    for plain, rich, record in zip(events, table, records, strict=True):
+        assert plain.description == (record.description["he"] or record.label["he"])
+        assert "null" not in rich.description
+        if record.justified:
+            assert rich.description == f"{plain.description}\n{JUSTIFIED_REASON}"
+        else:
+            assert rich.description == plain.description
 
 
 @pytest.mark.parametrize("timeout", ["soon", "", None, [], "nan", "inf", "0", -5])

@@ -300,6 +300,23 @@ async def test_discipline_events(sandbox: Sandbox, pywebtop: WebtopFactory) -> N
     assert "5 דקות" not in {e["remark"] for e in ari["data"]["diciplineEvents"]}
 
 
+async def test_discipline_events_in_the_data_table_shape(
+    sandbox: Sandbox, pywebtop: WebtopFactory
+) -> None:
+    sandbox.webtop.discipline_shape = "data_table"
+    client = await pywebtop(PUPIL, PUPIL_PASSWORD)
+    await client.login()
+    body = await client.get_discipline_events(
+        encrypted_student_id=_encrypted(sandbox, PUPIL, "p1001"), class_code=8
+    )
+    assert body["status"] is True
+    assert body["data"]["allowToViewThis"] is True
+    events = body["data"]["dataTable"]["diciplineEvents"]
+    records = sandbox.dataset.discipline("p1001")[::-1]
+    assert [e["eventType"] for e in events] == [r.label["he"] for r in records]
+    assert [e["isJustified"] for e in events] == [r.justified for r in records]
+
+
 @pytest.mark.parametrize(
     ("username", "password"),
     [(PUPIL, "wrong"), ("nobody", PUPIL_PASSWORD), (PARENT, PUPIL_PASSWORD)],

@@ -146,6 +146,23 @@ def _as_list(value: Any, key: str) -> list[dict[str, Any]]:
     return [row for row in value if isinstance(row, dict)]
 
 
+def discipline_rows(data: Any) -> list[dict[str, Any]]:
+    """The events of GetPupilDiciplineEvents, in each shape seen.
+
+    Public clients show a bare list, `{diciplineEvents: [...]}` and
+    `{allowToViewThis, dataTable: {diciplineEvents: [...]}}`; which one a school
+    sends is not known, so all are read. A view the school hides
+    (`allowToViewThis: false`) has no events to show.
+    """
+    if isinstance(data, dict):
+        if "dataTable" in data:
+            data = data["dataTable"]
+        elif not data.keys() & {"diciplineEvents", "allowToViewThis"}:
+            # Another shape again: say so rather than show no events.
+            raise ProtocolError("Webtop's discipline answer has an unknown shape")
+    return _as_list(data, "diciplineEvents")
+
+
 # --- Parsing ------------------------------------------------------------------
 
 
@@ -322,6 +339,21 @@ def parse_message(row: Mapping[str, Any], tz: tzinfo) -> Message:
     )
 
 
+def _discipline_text(row: Mapping[str, Any], *keys: str) -> str:
+    """A discipline field's text; the server writes a missing one as "null"."""
+    text = html_to_text(first_text(row, *keys))
+    return "" if text.casefold() == "null" else text
+
+
+def _justified(row: Mapping[str, Any]) -> bool | None:
+    """`isJustified` as a bool or 0/1; None where the event has no such flag."""
+    value = row.get("isJustified")
+    if isinstance(value, bool):
+        return value
+    flag = as_int(value)
+    return None if flag is None else flag != 0
+
+
 def discipline_kind(event_type: str) -> DisciplineKind:
     """Map Webtop's Hebrew event type onto our kinds."""
     for kind, words in DISCIPLINE_KEYWORDS:
@@ -343,8 +375,14 @@ def parse_discipline(
         if hour is not None and hour in BELL_SCHEDULE
         else time(0)
     )
-    event_type = first_text(row, "eventType", "eventName")
-    subject = first_text(row, "subjectName", "subject_name")
+    event_type = _discipline_text(row, "eventType", "eventName")
+    subject = _discipline_text(row, "subjectName", "subject_name")
+    description = _discipline_text(row, "remark") or event_type
+    justified = _justified(row)
+    reason = _discipline_text(row, "justifiedReason")
+    if justified is not False and reason and reason not in description:
+        # The reason says why an absence is excused: worth seeing beside it.
+        description = f"{description}\n{reason}" if description else reason
     return DisciplineEvent(
         uid=stable_id(
             student.id, "discipline", day.isoformat(), hour, event_type, subject
@@ -352,8 +390,9 @@ def parse_discipline(
         kind=discipline_kind(event_type),
         when=at(day, clock, tz),
         subject=subject or None,
-        description=html_to_text(first_text(row, "remark")) or event_type,
-        teacher=first_text(row, "teacherName", "teacher") or None,
+        description=description,
+        teacher=_discipline_text(row, "teacherName", "teacher") or None,
+        justified=justified,
     )
 
 
@@ -882,6 +921,5 @@ class WebtopClient(PortalClient):
             },
         )
         return [
-            parse_discipline(student, row, self._tz)
-            for row in _as_list(data, "diciplineEvents")
+            parse_discipline(student, row, self._tz) for row in discipline_rows(data)
         ]
