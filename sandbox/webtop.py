@@ -10,7 +10,9 @@ keys of every endpoint served here, ``weekIndex`` 0 = the current week,
 Our assumptions (the client treats them as optional): a parent's
 ``InitDashboard`` returns ``{"childrens": [...]}`` and a pupil's a bare list;
 ``studentId``/``id`` are null in a parent's login answer; the encrypted pupil id
-is stable per account; messages come 20 to a page, newest first; ``Hour`` has
+is stable per account; messages come 20 to a page (a public client reads 30:
+``page_size`` switches), newest first, each row carrying the ``count`` of rows
+the query matches; ``Hour`` has
 ``startTime``/``endTime``; ``Entry`` has ``room``, ``isCanceled``,
 ``substituteTeacher``, ``changeDescription``; ``homeWork`` is what was set in
 that lesson; ``GetHomeWork`` lists homework set in today's lessons; the
@@ -99,6 +101,8 @@ class WebtopEmulator:
         self.sessions: dict[str, WebtopSession] = {}
         # Switches for what the notes cannot settle (see the module docstring).
         self.discipline_shape = DISCIPLINE_SHAPES[0]
+        self.page_size = PAGE_SIZE
+        self.inbox_counts = True
         self._secret = f"webtop-sandbox-{dataset.seed}".encode()
         self._actions: dict[str, Callable[[WebtopSession, dict[str, Any]], Any]] = {
             "user/getmultipleusersforuser": self._linked_users,
@@ -470,6 +474,8 @@ class WebtopEmulator:
                 or query in message.sender.name_he.casefold()
             )
         ]
+        size = self.page_size
+        counted = {"count": len(rows)} if self.inbox_counts else {}
         return [
             {
                 "messageID": message.id,
@@ -480,8 +486,9 @@ class WebtopEmulator:
                 "hasRead": int(message.read),
                 "filesWereAttached": int(message.has_attachments),
                 "typeID": message.kind,
+                **counted,
             }
-            for message in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+            for message in rows[(page - 1) * size : page * size]
         ]
 
     def _unread_notifications(

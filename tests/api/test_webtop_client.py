@@ -29,7 +29,11 @@ from custom_components.school_portal.api.models import (
     LessonStatus,
     Student,
 )
-from custom_components.school_portal.api.webtop import WebtopClient, week_start
+from custom_components.school_portal.api.webtop import (
+    MAX_INBOX_PAGES,
+    WebtopClient,
+    week_start,
+)
 from sandbox.app import Sandbox
 from sandbox.webtop import DISCIPLINE_SHAPES, JUSTIFIED_REASON
 
@@ -524,6 +528,62 @@ async def test_discipline_reads_the_same_in_both_shapes(
             assert rich.description == f"{plain.description}\n{JUSTIFIED_REASON}"
         else:
             assert rich.description == plain.description
+
+
+INBOX = "messageBox/GetMessagesInbox"
+
+
+@pytest.mark.parametrize(
+    ("page_size", "counts", "unread", "calls"),
+    [
+        # A page of 30 holds them all, and its count says there are no more.
+        (30, True, 25, 1),
+        (30, True, 20, 1),
+        (30, True, 65, 3),
+        # Without a count, a page shorter than the one before is the last.
+        (30, False, 45, 2),
+        (30, False, 25, 2),
+        (20, True, 45, 3),
+        (20, False, 45, 3),
+    ],
+)
+async def test_every_unread_message_is_read_page_by_page(
+    make_client: ClientFactory,
+    sandbox: Sandbox,
+    page_size: int,
+    counts: bool,
+    unread: int,
+    calls: int,
+) -> None:
+    sandbox.webtop.page_size = page_size
+    sandbox.webtop.inbox_counts = counts
+    dataset = sandbox.dataset
+    already = sum(not message.read for message in dataset.messages(PUPIL[0]))
+    for number in range(unread - already):
+        dataset.add_message(PUPIL[0], subject=f"Notice {number}")
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    await client.login()
+    sandbox.log.clear()
+
+    messages = await client.unread_messages()
+    expected = [m.uid for m in dataset.messages(PUPIL[0]) if not m.read]
+    assert len(expected) == unread
+    assert [message.uid for message in messages] == expected
+    assert sandbox.log.count("webtop", INBOX) == calls
+
+
+async def test_a_huge_unread_inbox_is_read_up_to_a_bound(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    sandbox.webtop.page_size = 30
+    for number in range(400):
+        sandbox.dataset.add_message(PUPIL[0], subject=f"Notice {number}")
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    await client.login()
+    sandbox.log.clear()
+    messages = await client.unread_messages()
+    assert len(messages) == MAX_INBOX_PAGES * 30
+    assert sandbox.log.count("webtop", INBOX) == MAX_INBOX_PAGES
 
 
 @pytest.mark.parametrize("timeout", ["soon", "", None, [], "nan", "inf", "0", -5])

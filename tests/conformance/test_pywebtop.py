@@ -317,6 +317,18 @@ async def test_discipline_events_in_the_data_table_shape(
     assert [e["isJustified"] for e in events] == [r.justified for r in records]
 
 
+async def test_messages_thirty_to_a_page(
+    sandbox: Sandbox, pywebtop: WebtopFactory
+) -> None:
+    sandbox.webtop.page_size = 30
+    inbox = sandbox.dataset.messages(PUPIL)
+    client = await pywebtop(PUPIL, PUPIL_PASSWORD)
+    await client.login()
+    second = (await client.get_messages_inbox(page_id=2))["data"]
+    assert [m["messageID"] for m in second] == [m.id for m in inbox[30:60]]
+    assert {m["count"] for m in second} == {len(inbox)}
+
+
 @pytest.mark.parametrize(
     ("username", "password"),
     [(PUPIL, "wrong"), ("nobody", PUPIL_PASSWORD), (PARENT, PUPIL_PASSWORD)],

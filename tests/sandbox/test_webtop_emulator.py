@@ -1,4 +1,4 @@
-"""The Webtop emulator's switches over raw HTTP: discipline shapes."""
+"""The Webtop emulator's switches over raw HTTP: discipline shapes and inbox pages."""
 
 from __future__ import annotations
 
@@ -93,3 +93,27 @@ async def test_discipline_data_table_shape(
     # The pupil's data has both cases of each switchable field.
     assert {True, False} <= {event["isJustified"] for event in events}
     assert "null" in {event["remark"] for event in events}
+
+
+async def inbox(client: TestClient, page: int, has_read: bool | None = None) -> Any:
+    return await call(
+        client,
+        "messageBox/GetMessagesInbox",
+        {"PageId": page, "LabelId": 0, "HasRead": has_read, "SearchQuery": ""},
+    )
+
+
+async def test_inbox_page_size_and_count(client: TestClient, sandbox: Sandbox) -> None:
+    messages = sandbox.dataset.messages(PUPIL)
+    await login(client)
+    first = await inbox(client, 1)
+    assert len(first) == 20
+    assert {row["count"] for row in first} == {len(messages)}
+    unread = await inbox(client, 1, has_read=False)
+    assert {row["count"] for row in unread} == {sum(not m.read for m in messages)}
+
+    sandbox.webtop.page_size = 30
+    sandbox.webtop.inbox_counts = False
+    first, second = await inbox(client, 1), await inbox(client, 2)
+    assert [row["messageID"] for row in first + second] == [m.id for m in messages][:60]
+    assert all("count" not in row for row in first)

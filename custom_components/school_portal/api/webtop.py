@@ -54,7 +54,10 @@ DEFAULT_LOGIN_DATA = "+Aabe7FAdVluG6Lu+0ibrA=="
 
 MODULE_SCHEDULE = 10
 MODULE_LESSONS_AND_HOMEWORK = 11
-INBOX_PAGE_SIZE = 20
+# The inbox's page size is not on the wire: a public client reads 30 rows a
+# page (and each row's `count` as the rows the query matches), our first guess
+# was 20. A page at least this long may have a next one.
+MIN_INBOX_PAGE = 20
 # A parent with hundreds of unread messages should not cost hundreds of calls.
 MAX_INBOX_PAGES = 10
 
@@ -875,6 +878,12 @@ class WebtopClient(PortalClient):
         search: str = "",
     ) -> list[Message]:
         """One page (1-based) of the inbox, newest first."""
+        rows = await self._inbox_page(page, label_id, has_read, search)
+        return [parse_message(row, self._tz) for row in rows]
+
+    async def _inbox_page(
+        self, page: int, label_id: int, has_read: bool | None, search: str
+    ) -> list[dict[str, Any]]:
         data = await self._call(
             "messageBox/GetMessagesInbox",
             lambda: {
@@ -884,17 +893,26 @@ class WebtopClient(PortalClient):
                 "SearchQuery": search,
             },
         )
-        return [parse_message(row, self._tz) for row in _as_list(data, "messages")]
+        return _as_list(data, "messages")
 
     async def unread_messages(self) -> list[Message]:
-        """Every unread message (a page at a time, bounded)."""
-        unread: list[Message] = []
+        """Every unread message, a page at a time (bounded).
+
+        The page size is not known (30 seen, 20 assumed before): a page shorter
+        than 20 rows or than the page before is the last, and so is the page
+        that reaches the `count` its rows carry. Should `count` be the size of
+        the whole inbox, the short page still ends the reading.
+        """
+        rows: list[dict[str, Any]] = []
+        full_page = MIN_INBOX_PAGE
         for page in range(1, MAX_INBOX_PAGES + 1):
-            rows = await self.messages(page, has_read=False)
-            unread.extend(rows)
-            if len(rows) < INBOX_PAGE_SIZE:
+            page_rows = await self._inbox_page(page, 0, False, "")
+            rows.extend(page_rows)
+            total = as_int(page_rows[0].get("count")) if page_rows else None
+            if len(page_rows) < full_page or (total is not None and len(rows) >= total):
                 break
-        return unread
+            full_page = len(page_rows)
+        return [parse_message(row, self._tz) for row in rows]
 
     async def unread_notifications(self) -> list[Notification]:
         """The unread notifications preview."""
