@@ -10,13 +10,21 @@ keys of every endpoint served here, ``weekIndex`` 0 = the current week,
 Our assumptions (the client treats them as optional): a parent's
 ``InitDashboard`` returns ``{"childrens": [...]}`` and a pupil's a bare list;
 ``studentId``/``id`` are null in a parent's login answer; the encrypted pupil id
-is stable per account; messages come 20 to a page, newest first; ``Hour`` has
+is stable per account; messages come 20 to a page (a public client reads 30:
+``page_size`` switches), newest first, each row carrying the ``count`` of rows
+the query matches; ``Hour`` has
 ``startTime``/``endTime``; ``Entry`` has ``room``, ``isCanceled``,
 ``substituteTeacher``, ``changeDescription``; ``homeWork`` is what was set in
 that lesson; ``GetHomeWork`` lists homework set in today's lessons; the
 notification settings shape; stale ``studyYear``/``classCode``/pupil ids are
 refused with "view is blocked"; the ``two_factor`` fault shows as a
 reCAPTCHA-blocked login (``status:false`` with every error field null).
+
+Discipline comes in one of two shapes public clients show (``discipline_shape``):
+``"events"``, ``{diciplineEvents: [...]}`` with six keys per event (the default,
+as a scraper reads it), or ``"data_table"``, ``{allowToViewThis, dataTable:
+{diciplineEvents: [...]}}``, whose events also carry ``isJustified`` and
+``justifiedReason`` and write a missing remark or reason as ``"null"``.
 """
 
 from __future__ import annotations
@@ -45,6 +53,10 @@ PORTAL = "webtop"
 PREFIX = "/webtop"
 TOKEN_TTL = 9 * 3600.0
 PAGE_SIZE = 20
+DISCIPLINE_SHAPES = ("events", "data_table")
+# The reason a justified absence shows in the "data_table" shape ("parents'
+# note"): the dataset keeps whether an absence is excused, not why.
+JUSTIFIED_REASON = "אישור הורים"
 LANG = "he"
 VIEW_BLOCKED = "view is blocked"
 NO_HOMEWORK = "אין"  # "none": what teachers often type instead of leaving it empty
@@ -87,6 +99,10 @@ class WebtopEmulator:
         self.token_ttl = token_ttl
         self.clock: Callable[[], float] = time.monotonic
         self.sessions: dict[str, WebtopSession] = {}
+        # Switches for what the notes cannot settle (see the module docstring).
+        self.discipline_shape = DISCIPLINE_SHAPES[0]
+        self.page_size = PAGE_SIZE
+        self.inbox_counts = True
         self._secret = f"webtop-sandbox-{dataset.seed}".encode()
         self._actions: dict[str, Callable[[WebtopSession, dict[str, Any]], Any]] = {
             "user/getmultipleusersforuser": self._linked_users,
@@ -416,8 +432,10 @@ class WebtopEmulator:
     def _discipline(self, session: WebtopSession, body: dict[str, Any]) -> Any:
         pupil = self._pupil(session, body, "id")
         self._check_class(pupil, body.get("ClassCode"))
-        events = [
-            {
+        rich = self.discipline_shape == "data_table"
+        events = []
+        for record in reversed(self.dataset.discipline(pupil.id)):
+            event: dict[str, Any] = {
                 "eventType": record.label.get(LANG, ""),
                 "eventDate": _day_stamp(record.day),
                 "hourNum": record.hour,
@@ -427,10 +445,16 @@ class WebtopEmulator:
                     else ""
                 ),
                 "teacherName": self._teacher_name(record.teacher_id),
-                "remark": record.description.get(LANG, ""),
+                "remark": record.description.get(LANG, "") or ("null" if rich else ""),
             }
-            for record in reversed(self.dataset.discipline(pupil.id))
-        ]
+            if rich:
+                event["isJustified"] = record.justified
+                event["justifiedReason"] = (
+                    JUSTIFIED_REASON if record.justified else "null"
+                )
+            events.append(event)
+        if rich:
+            return {"allowToViewThis": True, "dataTable": {"diciplineEvents": events}}
         return {"diciplineEvents": events}
 
     def _messages(self, session: WebtopSession, body: dict[str, Any]) -> Any:
@@ -450,6 +474,8 @@ class WebtopEmulator:
                 or query in message.sender.name_he.casefold()
             )
         ]
+        size = self.page_size
+        counted = {"count": len(rows)} if self.inbox_counts else {}
         return [
             {
                 "messageID": message.id,
@@ -460,8 +486,9 @@ class WebtopEmulator:
                 "hasRead": int(message.read),
                 "filesWereAttached": int(message.has_attachments),
                 "typeID": message.kind,
+                **counted,
             }
-            for message in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+            for message in rows[(page - 1) * size : page * size]
         ]
 
     def _unread_notifications(

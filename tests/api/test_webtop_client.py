@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestServer
 from custom_components.school_portal.api import create_client
 from custom_components.school_portal.api.errors import (
     AuthenticationError,
+    ConfigurationError,
     ConnectionFailed,
     NotSupported,
     PortalUnavailable,
@@ -28,8 +29,13 @@ from custom_components.school_portal.api.models import (
     LessonStatus,
     Student,
 )
-from custom_components.school_portal.api.webtop import WebtopClient, week_start
+from custom_components.school_portal.api.webtop import (
+    MAX_INBOX_PAGES,
+    WebtopClient,
+    week_start,
+)
 from sandbox.app import Sandbox
+from sandbox.webtop import DISCIPLINE_SHAPES, JUSTIFIED_REASON
 
 TZ = ZoneInfo("Asia/Jerusalem")
 # A Wednesday in term time; the client's clock is pinned to it so that client
@@ -369,18 +375,28 @@ async def test_the_rest_of_the_surface(
     assert all(item.due == TODAY for item in today)
     assert added.given == TODAY
 
+    # This week has cancelled lessons; give it a substitution too, so that two
+    # reads of the week can differ in more than their number of lessons.
+    week = sandbox.dataset.lessons(
+        "p1002", week_start(TODAY), week_start(TODAY) + timedelta(7)
+    )
+    covered = next(lesson for lesson in week if not lesson.cancelled)
+    covered.substitute_id = next(
+        teacher for teacher in sandbox.dataset.teachers if teacher != covered.teacher_id
+    )
+
     with pytest.raises(ProtocolError):
         # Webtop refuses a school year the pupil is not in ("view is blocked").
         await client.schedule(noa, 0, study_year=2001)
     schedule = await client.schedule(noa, 0, study_year=sandbox.dataset.study_year)
     assert schedule == await client.schedule(noa, 0)
-    assert len(schedule) == len(
-        sandbox.dataset.lessons(
-            "p1002", week_start(TODAY), week_start(TODAY) + timedelta(7)
-        )
-    )
+    assert len(schedule) == len(week)
+    assert {LessonStatus.CANCELLED, LessonStatus.CHANGED} <= {
+        lesson.status for lesson in schedule
+    }
     lessons, homework = await client.lessons_and_homework(noa, 0)
-    assert lessons == schedule or len(lessons) == len(schedule)
+    # The same lessons, not only as many (another week has as many).
+    assert lessons == schedule
     assert any("chapter 4" in item.description for item in homework)
 
     notifications = await client.unread_notifications()
@@ -483,3 +499,100 @@ async def test_caches_stay_small_and_the_account_is_reread(
     clock[0] += 13 * 3600
     await client.refresh([pupil], WINDOW)
     assert sandbox.log.count("webtop", "dashboard/InitDashboard") == 1
+
+
+async def test_discipline_reads_the_same_in_both_shapes(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    by_shape = {}
+    for shape in DISCIPLINE_SHAPES:
+        sandbox.webtop.discipline_shape = shape
+        by_shape[shape] = (await client.fetch(pupil, WINDOW)).discipline
+    events, table = by_shape["events"], by_shape["data_table"]
+    records = sandbox.dataset.discipline("p1001")[::-1]  # newest first
+    # The pupil has an excused and an unexcused absence, and events without
+    # a remark (sent as "null" in the data_table shape).
+    assert {True, False} <= {record.justified for record in records}
+    assert any(not record.description["he"] for record in records)
+
+    assert len(table) == len(events) == len(records)
+    assert [event.uid for event in table] == [event.uid for event in events]
+    assert [event.justified for event in table] == [r.justified for r in records]
+    assert all(event.justified is None for event in events)
+    for plain, rich, record in zip(events, table, records, strict=True):
+        assert plain.description == (record.description["he"] or record.label["he"])
+        assert "null" not in rich.description
+        if record.justified:
+            assert rich.description == f"{plain.description}\n{JUSTIFIED_REASON}"
+        else:
+            assert rich.description == plain.description
+
+
+INBOX = "messageBox/GetMessagesInbox"
+
+
+@pytest.mark.parametrize(
+    ("page_size", "counts", "unread", "calls"),
+    [
+        # A page of 30 holds them all, and its count says there are no more.
+        (30, True, 25, 1),
+        (30, True, 20, 1),
+        (30, True, 65, 3),
+        # Without a count, a page shorter than the one before is the last.
+        (30, False, 45, 2),
+        (30, False, 25, 2),
+        (20, True, 45, 3),
+        (20, False, 45, 3),
+    ],
+)
+async def test_every_unread_message_is_read_page_by_page(
+    make_client: ClientFactory,
+    sandbox: Sandbox,
+    page_size: int,
+    counts: bool,
+    unread: int,
+    calls: int,
+) -> None:
+    sandbox.webtop.page_size = page_size
+    sandbox.webtop.inbox_counts = counts
+    dataset = sandbox.dataset
+    already = sum(not message.read for message in dataset.messages(PUPIL[0]))
+    for number in range(unread - already):
+        dataset.add_message(PUPIL[0], subject=f"Notice {number}")
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    await client.login()
+    sandbox.log.clear()
+
+    messages = await client.unread_messages()
+    expected = [m.uid for m in dataset.messages(PUPIL[0]) if not m.read]
+    assert len(expected) == unread
+    assert [message.uid for message in messages] == expected
+    assert sandbox.log.count("webtop", INBOX) == calls
+
+
+async def test_a_huge_unread_inbox_is_read_up_to_a_bound(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    sandbox.webtop.page_size = 30
+    for number in range(400):
+        sandbox.dataset.add_message(PUPIL[0], subject=f"Notice {number}")
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    await client.login()
+    sandbox.log.clear()
+    messages = await client.unread_messages()
+    assert len(messages) == MAX_INBOX_PAGES * 30
+    assert sandbox.log.count("webtop", INBOX) == MAX_INBOX_PAGES
+
+
+@pytest.mark.parametrize("timeout", ["soon", "", None, [], "nan", "inf", "0", -5])
+async def test_a_bad_timeout_setting_is_a_configuration_error(
+    timeout: object,
+) -> None:
+    config = {"username": PUPIL[0], "password": PUPIL[1], "timeout": timeout}
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ConfigurationError, match="timeout"):
+            create_client("webtop", session, config, TZ)
+        client = create_client("webtop", session, {**config, "timeout": "12.5"}, TZ)
+        assert client._timeout == 12.5

@@ -14,6 +14,7 @@ from custom_components.school_portal.api.webtop import (
     _envelope_data,
     clean_token,
     discipline_kind,
+    discipline_rows,
     homework_from_lessons,
     normalize_server,
     parse_discipline,
@@ -279,3 +280,69 @@ def test_discipline_event_time_and_stable_uid() -> None:
     assert event.uid == parse_discipline(_pupil(), dict(row), TZ).uid
     with pytest.raises(ProtocolError):
         parse_discipline(_pupil(), {"eventType": "x"}, TZ)
+
+
+ABSENCE_ROW = {
+    "eventType": "היעדרות",
+    "eventDate": "2026-11-16T00:00:00",
+    "hourNum": 3,
+    "subjectName": "אנגלית",
+    "teacherName": "לוי",
+    "remark": "null",
+}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [ABSENCE_ROW],
+        {"diciplineEvents": [ABSENCE_ROW]},
+        {"allowToViewThis": True, "dataTable": {"diciplineEvents": [ABSENCE_ROW]}},
+        {"allowToViewThis": True, "dataTable": [ABSENCE_ROW]},
+    ],
+    ids=["list", "events", "data_table", "data_table_list"],
+)
+def test_discipline_events_come_in_every_shape_seen(data: object) -> None:
+    assert discipline_rows(data) == [ABSENCE_ROW]
+
+
+def test_a_hidden_or_unknown_discipline_view() -> None:
+    # The school hides the view from parents: nothing to show, no error.
+    assert discipline_rows({"allowToViewThis": False, "dataTable": None}) == []
+    assert discipline_rows({"allowToViewThis": False}) == []
+    # A shape nobody has seen is not read as "no events".
+    with pytest.raises(ProtocolError):
+        discipline_rows({"events": [ABSENCE_ROW]})
+
+
+@pytest.mark.parametrize(
+    ("extra", "justified", "description"),
+    [
+        # "null" is no remark: the event's type describes it.
+        ({}, None, "היעדרות"),
+        (
+            {"isJustified": True, "justifiedReason": "אישור רפואי"},
+            True,
+            "היעדרות\nאישור רפואי",
+        ),
+        ({"isJustified": False, "justifiedReason": "null"}, False, "היעדרות"),
+        (
+            {"remark": "טיול משפחתי", "isJustified": 1, "justifiedReason": "הורים"},
+            True,
+            "טיול משפחתי\nהורים",
+        ),
+    ],
+)
+def test_discipline_null_remark_and_justification(
+    extra: dict[str, object], justified: bool | None, description: str
+) -> None:
+    event = parse_discipline(_pupil(), {**ABSENCE_ROW, **extra}, TZ)
+    assert event.justified is justified
+    assert event.description == description
+    # Excusing an absence does not make it another event.
+    assert event.uid == parse_discipline(_pupil(), ABSENCE_ROW, TZ).uid
+
+
+def test_a_null_teacher_is_no_teacher() -> None:
+    row = {**ABSENCE_ROW, "teacherName": "null"}
+    assert parse_discipline(_pupil(), row, TZ).teacher is None

@@ -300,6 +300,35 @@ async def test_discipline_events(sandbox: Sandbox, pywebtop: WebtopFactory) -> N
     assert "5 דקות" not in {e["remark"] for e in ari["data"]["diciplineEvents"]}
 
 
+async def test_discipline_events_in_the_data_table_shape(
+    sandbox: Sandbox, pywebtop: WebtopFactory
+) -> None:
+    sandbox.webtop.discipline_shape = "data_table"
+    client = await pywebtop(PUPIL, PUPIL_PASSWORD)
+    await client.login()
+    body = await client.get_discipline_events(
+        encrypted_student_id=_encrypted(sandbox, PUPIL, "p1001"), class_code=8
+    )
+    assert body["status"] is True
+    assert body["data"]["allowToViewThis"] is True
+    events = body["data"]["dataTable"]["diciplineEvents"]
+    records = sandbox.dataset.discipline("p1001")[::-1]
+    assert [e["eventType"] for e in events] == [r.label["he"] for r in records]
+    assert [e["isJustified"] for e in events] == [r.justified for r in records]
+
+
+async def test_messages_thirty_to_a_page(
+    sandbox: Sandbox, pywebtop: WebtopFactory
+) -> None:
+    sandbox.webtop.page_size = 30
+    inbox = sandbox.dataset.messages(PUPIL)
+    client = await pywebtop(PUPIL, PUPIL_PASSWORD)
+    await client.login()
+    second = (await client.get_messages_inbox(page_id=2))["data"]
+    assert [m["messageID"] for m in second] == [m.id for m in inbox[30:60]]
+    assert {m["count"] for m in second} == {len(inbox)}
+
+
 @pytest.mark.parametrize(
     ("username", "password"),
     [(PUPIL, "wrong"), ("nobody", PUPIL_PASSWORD), (PARENT, PUPIL_PASSWORD)],

@@ -9,6 +9,7 @@ shared session never stores it.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar, Self
@@ -53,7 +54,10 @@ DEFAULT_LOGIN_DATA = "+Aabe7FAdVluG6Lu+0ibrA=="
 
 MODULE_SCHEDULE = 10
 MODULE_LESSONS_AND_HOMEWORK = 11
-INBOX_PAGE_SIZE = 20
+# The inbox's page size is not on the wire: a public client reads 30 rows a
+# page (and each row's `count` as the rows the query matches), our first guess
+# was 20. A page at least this long may have a next one.
+MIN_INBOX_PAGE = 20
 # A parent with hundreds of unread messages should not cost hundreds of calls.
 MAX_INBOX_PAGES = 10
 
@@ -143,6 +147,23 @@ def _as_list(value: Any, key: str) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise ProtocolError(f"Expected a list of {key}")
     return [row for row in value if isinstance(row, dict)]
+
+
+def discipline_rows(data: Any) -> list[dict[str, Any]]:
+    """The events of GetPupilDiciplineEvents, in each shape seen.
+
+    Public clients show a bare list, `{diciplineEvents: [...]}` and
+    `{allowToViewThis, dataTable: {diciplineEvents: [...]}}`; which one a school
+    sends is not known, so all are read. A view the school hides
+    (`allowToViewThis: false`) has no events to show.
+    """
+    if isinstance(data, dict):
+        if "dataTable" in data:
+            data = data["dataTable"]
+        elif not data.keys() & {"diciplineEvents", "allowToViewThis"}:
+            # Another shape again: say so rather than show no events.
+            raise ProtocolError("Webtop's discipline answer has an unknown shape")
+    return _as_list(data, "diciplineEvents")
 
 
 # --- Parsing ------------------------------------------------------------------
@@ -321,6 +342,21 @@ def parse_message(row: Mapping[str, Any], tz: tzinfo) -> Message:
     )
 
 
+def _discipline_text(row: Mapping[str, Any], *keys: str) -> str:
+    """A discipline field's text; the server writes a missing one as "null"."""
+    text = html_to_text(first_text(row, *keys))
+    return "" if text.casefold() == "null" else text
+
+
+def _justified(row: Mapping[str, Any]) -> bool | None:
+    """`isJustified` as a bool or 0/1; None where the event has no such flag."""
+    value = row.get("isJustified")
+    if isinstance(value, bool):
+        return value
+    flag = as_int(value)
+    return None if flag is None else flag != 0
+
+
 def discipline_kind(event_type: str) -> DisciplineKind:
     """Map Webtop's Hebrew event type onto our kinds."""
     for kind, words in DISCIPLINE_KEYWORDS:
@@ -342,8 +378,14 @@ def parse_discipline(
         if hour is not None and hour in BELL_SCHEDULE
         else time(0)
     )
-    event_type = first_text(row, "eventType", "eventName")
-    subject = first_text(row, "subjectName", "subject_name")
+    event_type = _discipline_text(row, "eventType", "eventName")
+    subject = _discipline_text(row, "subjectName", "subject_name")
+    description = _discipline_text(row, "remark") or event_type
+    justified = _justified(row)
+    reason = _discipline_text(row, "justifiedReason")
+    if justified is not False and reason and reason not in description:
+        # The reason says why an absence is excused: worth seeing beside it.
+        description = f"{description}\n{reason}" if description else reason
     return DisciplineEvent(
         uid=stable_id(
             student.id, "discipline", day.isoformat(), hour, event_type, subject
@@ -351,8 +393,9 @@ def parse_discipline(
         kind=discipline_kind(event_type),
         when=at(day, clock, tz),
         subject=subject or None,
-        description=html_to_text(first_text(row, "remark")) or event_type,
-        teacher=first_text(row, "teacherName", "teacher") or None,
+        description=description,
+        teacher=_discipline_text(row, "teacherName", "teacher") or None,
+        justified=justified,
     )
 
 
@@ -425,7 +468,18 @@ class WebtopClient(PortalClient):
     def from_config(
         cls, session: aiohttp.ClientSession, config: Mapping[str, Any], tz: tzinfo
     ) -> Self:
-        """Build the client from a config entry's data."""
+        """Build the client from a config entry's data.
+
+        A setting that cannot be used raises ConfigurationError: like a bad
+        server address, it is the user's to fix, and the config flow says so
+        (a bare ValueError would reach Home Assistant as an unexpected error).
+        """
+        try:
+            timeout = float(config.get("timeout", DEFAULT_TIMEOUT))
+        except (TypeError, ValueError) as err:
+            raise ConfigurationError("The timeout is not a number") from err
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise ConfigurationError("The timeout must be a positive number of seconds")
         return cls(
             session,
             username=str(config.get("username", "")),
@@ -433,7 +487,7 @@ class WebtopClient(PortalClient):
             token=config.get("token"),
             session_token=config.get("session_token"),
             server=config.get("server"),
-            timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
+            timeout=timeout,
             tz=tz,
         )
 
@@ -824,6 +878,12 @@ class WebtopClient(PortalClient):
         search: str = "",
     ) -> list[Message]:
         """One page (1-based) of the inbox, newest first."""
+        rows = await self._inbox_page(page, label_id, has_read, search)
+        return [parse_message(row, self._tz) for row in rows]
+
+    async def _inbox_page(
+        self, page: int, label_id: int, has_read: bool | None, search: str
+    ) -> list[dict[str, Any]]:
         data = await self._call(
             "messageBox/GetMessagesInbox",
             lambda: {
@@ -833,17 +893,26 @@ class WebtopClient(PortalClient):
                 "SearchQuery": search,
             },
         )
-        return [parse_message(row, self._tz) for row in _as_list(data, "messages")]
+        return _as_list(data, "messages")
 
     async def unread_messages(self) -> list[Message]:
-        """Every unread message (a page at a time, bounded)."""
-        unread: list[Message] = []
+        """Every unread message, a page at a time (bounded).
+
+        The page size is not known (30 seen, 20 assumed before): a page shorter
+        than 20 rows or than the page before is the last, and so is the page
+        that reaches the `count` its rows carry. Should `count` be the size of
+        the whole inbox, the short page still ends the reading.
+        """
+        rows: list[dict[str, Any]] = []
+        full_page = MIN_INBOX_PAGE
         for page in range(1, MAX_INBOX_PAGES + 1):
-            rows = await self.messages(page, has_read=False)
-            unread.extend(rows)
-            if len(rows) < INBOX_PAGE_SIZE:
+            page_rows = await self._inbox_page(page, 0, False, "")
+            rows.extend(page_rows)
+            total = as_int(page_rows[0].get("count")) if page_rows else None
+            if len(page_rows) < full_page or (total is not None and len(rows) >= total):
                 break
-        return unread
+            full_page = len(page_rows)
+        return [parse_message(row, self._tz) for row in rows]
 
     async def unread_notifications(self) -> list[Notification]:
         """The unread notifications preview."""
@@ -870,6 +939,5 @@ class WebtopClient(PortalClient):
             },
         )
         return [
-            parse_discipline(student, row, self._tz)
-            for row in _as_list(data, "diciplineEvents")
+            parse_discipline(student, row, self._tz) for row in discipline_rows(data)
         ]
