@@ -180,7 +180,8 @@ def test_lesson_status_and_end() -> None:
         "duree": 2,
     }
     ends = {0: time(8, 45), 1: time(9, 35), 2: time(10, 30), 3: time(11, 20)}
-    lesson = parse.parse_lesson(PUPIL, base, TZ, ends)
+    grid = parse.SlotGrid(per_day=4, slot=None, ends=ends)
+    lesson = parse.parse_lesson(PUPIL, base, TZ, grid)
     assert lesson.end == datetime(2026, 11, 18, 10, 30, tzinfo=TZ)
     assert (lesson.subject, lesson.teachers, lesson.rooms) == (
         "Maths",
@@ -189,17 +190,17 @@ def test_lesson_status_and_end() -> None:
     )
     assert lesson.status is LessonStatus.NORMAL
     cancelled = parse.parse_lesson(
-        PUPIL, {**base, "estAnnule": True, "Statut": "Prof. absent"}, TZ, ends
+        PUPIL, {**base, "estAnnule": True, "Statut": "Prof. absent"}, TZ, grid
     )
     assert cancelled.status is LessonStatus.CANCELLED
     assert cancelled.uid == lesson.uid
     changed = parse.parse_lesson(
-        PUPIL, {**base, "Statut": "Changement de salle", "memo": "B2"}, TZ, ends
+        PUPIL, {**base, "Statut": "Changement de salle", "memo": "B2"}, TZ, grid
     )
     assert changed.status is LessonStatus.CHANGED
     assert changed.note == "Changement de salle B2"
     exam = parse.parse_lesson(
-        PUPIL, {**base, "cahierDeTextes": {"V": {"estDevoir": True}}}, TZ, ends
+        PUPIL, {**base, "cahierDeTextes": {"V": {"estDevoir": True}}}, TZ, grid
     )
     assert exam.status is LessonStatus.EXAM
     assert parse.parse_lesson(PUPIL, {**base, "place": None}, TZ).end.hour == 9
