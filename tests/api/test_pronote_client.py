@@ -812,3 +812,43 @@ async def test_bad_timeout_is_a_configuration_error(
     assert (
         make_client(username=PUPIL[0], password=PUPIL[1], timeout="7.5")._timeout == 7.5
     )
+
+
+def expected_spans(
+    sandbox: Sandbox, start: date, end: date
+) -> list[tuple[datetime, datetime]]:
+    """Each timetable row's start and end, as the emulator's grid places it."""
+    emulator = sandbox.pronote
+    lessons = sandbox.dataset.lessons("p1001", start, end)
+    spans = []
+    for lesson, length in emulator._courses(lessons):
+        begin, finish, _place, _slots = emulator.lesson_span(
+            lesson.day, lesson.hour, length
+        )
+        spans.append((begin.replace(tzinfo=TZ), finish.replace(tzinfo=TZ)))
+    return sorted(spans)
+
+
+@pytest.mark.parametrize("grid", ["bells", "half_hours"])
+@pytest.mark.parametrize("with_end", [True, False])
+async def test_lesson_ends_on_the_schools_slot_grid(
+    make_client: ClientFactory, sandbox: Sandbox, grid: str, with_end: bool
+) -> None:
+    # Servers may omit DateDuCoursFin; `duree` then counts the school's slots
+    # (half hours here), and a double lesson spans four of them.
+    sandbox.pronote.slot_grid = grid
+    sandbox.pronote.lesson_end = with_end
+    sandbox.pronote.teacher_ids = with_end  # and teachers without N
+    client = pupil(make_client)
+    account = await client.login()
+    (dana,) = account.students
+    data = (await client.refresh(account.students, WINDOW))[dana.id]
+    spans = expected_spans(sandbox, WINDOW.start, WINDOW.end)
+    assert sorted((lesson.start, lesson.end) for lesson in data.lessons) == spans
+    assert all(lesson.teachers for lesson in data.lessons)
+    lengths = {end - start for start, end in spans}
+    if grid == "half_hours":
+        assert lengths == {timedelta(hours=1), timedelta(hours=2)}
+        assert {start.weekday() for start, _end in spans} >= {0, 2, 4}
+    else:
+        assert lengths == {timedelta(minutes=45)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -524,3 +524,48 @@ async def test_malformed_second_factor_actions_are_ignored() -> None:
     for raw in ("5", "{}", "[[3]]", 7, {"x": 1}, "[oops"):
         # Nothing to do, and no TypeError/ValueError: `wire` is never touched.
         await client._second_factor(None, {"actionsDoubleAuth": {"V": raw}})  # type: ignore[arg-type]
+
+
+def test_lesson_end_from_a_half_hour_grid() -> None:
+    # papillon-v6#113: place 70 is Thursday 16:00 on an 18-slot day (16 half
+    # hours after 08:00), `duree` 2 is one hour; no DateDuCoursFin, and the
+    # teacher has no N.
+    row = {
+        "place": 70,
+        "duree": 2,
+        "DateDuCours": {"_T": 7, "V": "28/03/2024 16:00:00"},
+        "ListeContenus": {"_T": 24, "V": [{"G": 3, "L": "DURAND F."}]},
+    }
+    labels = [
+        {"G": place, "L": f"{8 + (place + 1) // 2:02d}h{30 * ((place + 1) % 2):02d}"}
+        for place in range(19)  # one more than the day has slots
+    ]
+    general = {
+        "PlacesParJour": 18,
+        "PlacesParHeure": 2,
+        "ListeHeuresFin": {"_T": 24, "V": labels},
+    }
+    grid = parse.parse_grid(general)
+    assert (grid.per_day, grid.slot) == (18, timedelta(minutes=30))
+    assert grid.ends[16] == time(16, 30)
+    lesson = parse.parse_lesson(PUPIL, row, TZ, grid)
+    assert lesson.teachers == ("DURAND F.",)
+    assert lesson.end == datetime(2024, 3, 28, 17, 0, tzinfo=TZ)
+    # A double lesson on Thursday from 14:00 (slot 12 of the day): four slots.
+    double = {
+        **row,
+        "place": 3 * 18 + 12,
+        "duree": 4,
+        "DateDuCours": {"_T": 7, "V": "28/03/2024 14:00:00"},
+    }
+    assert parse.parse_lesson(PUPIL, double, TZ, grid).end.hour == 16
+    # Without end labels: `duree` slots of the declared length.
+    bare = parse.parse_grid({"PlacesParJour": 18, "PlacesParHeure": 2})
+    assert parse.parse_lesson(PUPIL, double, TZ, bare).end.hour == 16
+    assert parse.parse_lesson(PUPIL, row, TZ, bare).end.hour == 17
+    # A lesson never runs past the day's last slot (17:00 here).
+    late = {**row, "duree": 6}
+    assert parse.parse_lesson(PUPIL, late, TZ, grid).end.hour == 17
+    # Nothing declared: one hour, as before.
+    assert parse.parse_lesson(PUPIL, double, TZ, parse.parse_grid({})).end.hour == 15
+    assert parse.parse_grid({"PlacesParJour": True, "PlacesParHeure": 0}).slot is None
