@@ -504,7 +504,7 @@ class PronoteEmulator:
         return len(BELL_SCHEDULE)
 
     def _grid_labels(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """``ListeHeures`` and ``ListeHeuresFin``: each slot of the day's start and end.
+        """``ListeHeures`` and ``ListeHeuresFin``: each slot's start and end.
 
         On the half-hour grid both lists hold one entry more than the day
         has slots (the closing boundary): a guess that pronotepy's divisor
@@ -532,7 +532,10 @@ class PronoteEmulator:
     def lesson_span(
         self, day: date, hour: int, length: int = 1
     ) -> tuple[datetime, datetime, int, int]:
-        """Where the grid puts ``length`` lessons from bell ``hour``: start, end, slot of the day, slots."""
+        """Where the grid puts ``length`` lessons from bell ``hour``.
+
+        Start, end, the first slot of the day and the number of slots.
+        """
         if self.slot_grid == "half_hours":
             first = 2 * (hour - 1)
             start = datetime.combine(day, GRID_START) + GRID_SLOT * first

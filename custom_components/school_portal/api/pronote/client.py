@@ -217,7 +217,7 @@ class PronoteClient(PortalClient):
         self._grid = parse.SlotGrid(per_day=None, slot=None, ends={})
         self._pupils: dict[str, Student] = {}
         self._weeks: dict[tuple[str, int], tuple[float, list[dict[str, Any]]]] = {}
-        # (pupil, read, term start) -> (when, value). At most pupils x 2 reads
+        # (pupil, tab, term start) -> (when, value). At most pupils x 2 tabs
         # x terms of the year, plus the menus; entries older than
         # PAST_TERM_TTL are dropped on each write.
         self._slow: dict[tuple[str, ...], tuple[float, Any]] = {}
@@ -499,7 +499,7 @@ class PronoteClient(PortalClient):
     def terms(
         self, onglet: int = ONGLET_GRADES, student: Student | None = None
     ) -> list[parse.Period]:
-        """The year's terms up to the current one (that of `current_period`), newest first.
+        """The year's terms up to `current_period`'s, newest first.
 
         Schools may list trimesters, semesters and the whole year side by
         side: the terms are the tab's periods that overlap neither the
