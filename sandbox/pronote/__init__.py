@@ -26,11 +26,11 @@ import hmac
 import json
 import re
 import secrets
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
+from time import monotonic
 from typing import Any
 
 from aiohttp import web
@@ -64,6 +64,11 @@ PIN_PASSWORD = "sandbox-pin"  # a public sandbox credential
 ACCOUNT_PIN = "1234"  # the sandbox's account PIN (2FA), public too
 PIN_LOGIN = "dana.pin"
 QR_TTL = 600.0
+# The "half_hours" grid: 30-minute slots from 08:00 to 18:00, each bell hour
+# shown as one hour from 08:00 on (a French school's usual grid).
+GRID_START = time(8, 0)
+GRID_SLOT = timedelta(minutes=30)
+GRID_SLOTS_PER_DAY = 20
 SESSION_TTL = 30 * 60.0
 VERSIONS = {"2025": "2025.2.8", "2024": "2024.3.9"}
 PAGES = {
@@ -142,8 +147,16 @@ class PronoteEmulator:
         self.compress = True
         # "both", "legacy" (alea-stripped only) or "direct" (as sent only).
         self.challenge_style = "both"
+        # Timetable shapes real servers send (papillon-v6#113 in
+        # shared/recorded): rows without DateDuCoursFin, teacher entries
+        # without N. "bells": one slot per lesson of the bell schedule;
+        # "half_hours": the GRID_* grid, where a lesson and a double lesson
+        # (merged into one row) span 2 and 4 slots.
+        self.lesson_end = True
+        self.teacher_ids = True
+        self.slot_grid = "bells"
         self.session_ttl = SESSION_TTL
-        self.clock: Callable[[], float] = time.monotonic
+        self.clock: Callable[[], float] = monotonic
         self.sessions: dict[str, PronoteSession] = {}
         self.locked: set[str] = set()
         self.pin_accounts: set[str] = {PIN_LOGIN}
@@ -440,14 +453,7 @@ class PronoteEmulator:
         seed = base64.b64decode(str(data.get("Uuid", "")))
         session.iv = md5(seed)
         dataset = self.dataset
-        hours = [
-            {"G": hour - 1, "L": start.strftime("%Hh%M"), "A": True}
-            for hour, (start, _end) in sorted(BELL_SCHEDULE.items())
-        ]
-        ends = [
-            {"G": hour - 1, "L": end.strftime("%Hh%M"), "A": True}
-            for hour, (_start, end) in sorted(BELL_SCHEDULE.items())
-        ]
+        hours, ends = self._grid_labels()
         return {
             "identifiantNav": data.get("identifiantNav") or secrets.token_hex(8),
             "General": {
@@ -469,7 +475,8 @@ class PronoteEmulator:
                 ],
                 "ListeHeures": {"_T": 24, "V": hours},
                 "ListeHeuresFin": {"_T": 24, "V": ends},
-                "PlacesParJour": len(BELL_SCHEDULE),
+                "PlacesParJour": self._slots_per_day(),
+                "PlacesParHeure": 2 if self.slot_grid == "half_hours" else 1,
                 "DomainesFrequences": [
                     None,
                     {"_T": 8, "V": "[]"},
@@ -490,6 +497,52 @@ class PronoteEmulator:
                 },
             },
         }
+
+    def _slots_per_day(self) -> int:
+        if self.slot_grid == "half_hours":
+            return GRID_SLOTS_PER_DAY
+        return len(BELL_SCHEDULE)
+
+    def _grid_labels(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``ListeHeures`` and ``ListeHeuresFin``: each slot's start and end.
+
+        On the half-hour grid both lists hold one entry more than the day
+        has slots (the closing boundary): a guess that pronotepy's divisor
+        ``len(ListeHeuresFin) - 1`` supports; no recorded answer shows it.
+        """
+        if self.slot_grid == "half_hours":
+            day = datetime.combine(date.min, GRID_START)
+            spans = [
+                (day + GRID_SLOT * place, day + GRID_SLOT * (place + 1))
+                for place in range(GRID_SLOTS_PER_DAY + 1)
+            ]
+            times = [(start.time(), end.time()) for start, end in spans]
+        else:
+            times = [span for _hour, span in sorted(BELL_SCHEDULE.items())]
+        starts = [
+            {"G": place, "L": start.strftime("%Hh%M"), "A": True}
+            for place, (start, _end) in enumerate(times)
+        ]
+        ends = [
+            {"G": place, "L": end.strftime("%Hh%M"), "A": True}
+            for place, (_start, end) in enumerate(times)
+        ]
+        return starts, ends
+
+    def lesson_span(
+        self, day: date, hour: int, length: int = 1
+    ) -> tuple[datetime, datetime, int, int]:
+        """Where the grid puts ``length`` lessons from bell ``hour``.
+
+        Start, end, the first slot of the day and the number of slots.
+        """
+        if self.slot_grid == "half_hours":
+            first = 2 * (hour - 1)
+            start = datetime.combine(day, GRID_START) + GRID_SLOT * first
+            return start, start + GRID_SLOT * 2 * length, first, 2 * length
+        start = datetime.combine(day, BELL_SCHEDULE[hour][0])
+        end = datetime.combine(day, BELL_SCHEDULE[hour + length - 1][1])
+        return start, end, hour - 1, length
 
     def _first_monday(self) -> date:
         return monday_of(self.dataset.year_start)
@@ -718,17 +771,19 @@ class PronoteEmulator:
     def _week_of(self, day: date) -> int:
         return 1 + (day - self._first_monday()).days // 7
 
-    def _lesson_row(self, pupil: Pupil, lesson: Lesson) -> dict[str, Any]:
+    def _lesson_row(
+        self, pupil: Pupil, lesson: Lesson, length: int = 1
+    ) -> dict[str, Any]:
         teacher = lesson.substitute_id or lesson.teacher_id
         exam = any(exam.uid == f"ex-{lesson.uid}" for exam in self.dataset.exams)
+        start, end, place, slots = self.lesson_span(lesson.day, lesson.hour, length)
         row: dict[str, Any] = {
             "N": self._id("lesson", lesson.uid),
             "G": 0,
             "P": 1,
-            "place": lesson.day.weekday() * len(BELL_SCHEDULE) + lesson.hour - 1,
-            "duree": 1,
-            "DateDuCours": {"_T": 7, "V": _stamp(lesson.start)},
-            "DateDuCoursFin": {"_T": 7, "V": _stamp(lesson.end)},
+            "place": lesson.day.weekday() * self._slots_per_day() + place,
+            "duree": slots,
+            "DateDuCours": {"_T": 7, "V": _stamp(start)},
             "CouleurFond": "#8FB6E5",
             "ListeContenus": {
                 "_T": 24,
@@ -742,12 +797,16 @@ class PronoteEmulator:
                         "N": self._id("person", teacher),
                         "G": 3,
                         "L": self._teacher_name(teacher),
-                    },
+                    }
+                    if self.teacher_ids
+                    else {"G": 3, "L": self._teacher_name(teacher)},
                     {"N": self._id("room", lesson.room), "G": 17, "L": lesson.room},
                 ],
             },
             "AvecTafPublie": False,
         }
+        if self.lesson_end:
+            row["DateDuCoursFin"] = {"_T": 7, "V": _stamp(end)}
         if lesson.cancelled:
             row["estAnnule"] = True
             row["Statut"] = "Prof. absent"
@@ -769,10 +828,33 @@ class PronoteEmulator:
         monday = self.week_monday(week)
         lessons = self.dataset.lessons(pupil.id, monday, monday + timedelta(days=7))
         return {
-            "ListeCours": [self._lesson_row(pupil, lesson) for lesson in lessons],
+            "ListeCours": [
+                self._lesson_row(pupil, lesson, length)
+                for lesson, length in self._courses(lessons)
+            ],
             "avecCoursAnnule": True,
             "ParametreExportiCal": self._id("ical", pupil.id),
         }
+
+    def _courses(self, lessons: list[Lesson]) -> list[tuple[Lesson, int]]:
+        """Lessons as the timetable lists them, with their length in bell hours.
+
+        On the half-hour grid a double lesson (the same lesson in two
+        consecutive hours) is one course, as such schools show it.
+        """
+        courses: list[tuple[Lesson, int]] = []
+        for lesson in lessons:
+            if courses and self.slot_grid == "half_hours":
+                first, length = courses[-1]
+                if (
+                    first.day == lesson.day
+                    and first.hour + length == lesson.hour
+                    and _shape(first) == _shape(lesson)
+                ):
+                    courses[-1] = (first, length + 1)
+                    continue
+            courses.append((lesson, 1))
+        return courses
 
     def _homework_book(
         self, session: PronoteSession, data: dict[str, Any], signature: dict[str, Any]
@@ -984,8 +1066,7 @@ class PronoteEmulator:
         return {"listeAbsences": {"_T": 24, "V": rows}}
 
     def _presence_row(self, record: DisciplineRecord) -> dict[str, Any]:
-        start = datetime.combine(record.day, BELL_SCHEDULE[record.hour][0])
-        end = datetime.combine(record.day, BELL_SCHEDULE[record.hour][1])
+        start, end, place, _slots = self.lesson_span(record.day, record.hour)
         number = self._id("discipline", record.uid)
         description = localized(record.description, LANG)
         label = localized(record.label, LANG)
@@ -1022,7 +1103,7 @@ class PronoteEmulator:
                 "G": 41,
                 "dateDemande": {"_T": 7, "V": _date(record.day)["V"]},
                 "horsCours": False,
-                "placeDemande": record.hour - 1,
+                "placeDemande": place,
                 "estUneExclusion": False,
                 "travailAFaire": "",
                 "documentsTAF": {"_T": 24, "V": []},
@@ -1313,6 +1394,16 @@ class PronoteEmulator:
 
 
 # -- formatting helpers ----------------------------------------------------------
+
+
+def _shape(lesson: Lesson) -> tuple[object, ...]:
+    return (
+        lesson.subject,
+        lesson.teacher_id,
+        lesson.substitute_id,
+        lesson.room,
+        lesson.cancelled,
+    )
 
 
 def _date(day: date) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from custom_components.school_portal.api.models import (
     LessonStatus,
     Meal,
 )
-from custom_components.school_portal.api.pronote import PronoteClient
+from custom_components.school_portal.api.pronote import PronoteClient, parse
 from custom_components.school_portal.api.util import stable_id
 from sandbox.app import Sandbox
 from sandbox.pronote import ACCOUNT_PIN, PIN_LOGIN, PIN_PASSWORD
@@ -670,19 +670,29 @@ async def test_long_homework_stays_in_the_list(
     assert len(await client.homework(dana, WINDOW.start, WINDOW.end)) == len(in_window)
 
 
-async def test_each_child_gets_its_own_period(make_client: ClientFactory) -> None:
+async def test_each_child_gets_its_own_period(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
     client = parent(make_client)
     account = await client.login()
     noa, ari = account.students
     second = client.periods()[1]
-    # Ari's class is on its second term (say, a class that switched early).
+    # Ari's class is on its second term (say, a class that switched early)
+    # and already has a mark in it.
+    early = dataclasses.replace(
+        sandbox.dataset.grades("p1003")[-1], uid="gr-early-t2", day=second.start
+    )
+    sandbox.dataset._grades["p1003"].append(early)
     ari_row = client._user["ressource"]["listeRessources"][1]
     for tab in ari_row["listeOngletsPourPeriodes"]["V"]:
         tab["periodeParDefaut"] = {"V": {"N": second.id, "L": second.name}}
     data = await client.refresh(account.students, WINDOW)
-    assert {a.period for a in data[ari.id].averages} <= {second.name}
+    assert {a.period for a in data[ari.id].averages} == {second.name}
     assert {a.period for a in data[noa.id].averages} == {"Trimestre 1"}
-    assert all(g.period == second.name for g in data[ari.id].grades)
+    # Grades cover the year up to each child's term: Ari's latest is in it.
+    latest = max(data[ari.id].grades, key=lambda grade: grade.when)
+    assert (latest.when, latest.period) == (second.start, second.name)
+    assert {g.period for g in data[noa.id].grades} == {"Trimestre 1"}
     assert client.current_period(student=ari) == second
     assert client.current_period(student=noa) == client.periods()[0]
 
@@ -732,3 +742,113 @@ async def test_slow_reads_follow_the_clients_clock(
     await client.refresh(account.students, WINDOW)
     for slow in ("DernieresNotes", "PagePresence", "PageMenus"):
         assert sandbox.pronote.calls.count(slow) == 1
+
+
+async def test_first_day_of_a_term_shows_the_year(
+    make_client: ClientFactory, sandbox: Sandbox
+) -> None:
+    # The sandbox's second trimester begins on 1 December: nothing in it yet.
+    first_day = date(2026, 12, 1)
+    sandbox.dataset.today = first_day
+    client = pupil(make_client)
+    client._clock = lambda: datetime.combine(first_day, time(9), TZ)
+    account = await client.login()
+    (dana,) = account.students
+    first, second = client.periods()[:2]
+    assert client.current_period() == second
+    assert [term.name for term in client.terms()] == [second.name, first.name]
+    sandbox.pronote.calls.clear()
+    window = DateWindow(first_day - timedelta(days=7), first_day + timedelta(days=7))
+    data = (await client.refresh(account.students, window))[dana.id]
+    marks = [g for g in sandbox.dataset.grades("p1001") if g.day <= first.end]
+    assert len(data.grades) == len(marks)
+    latest = max(data.grades, key=lambda grade: grade.when)
+    assert (latest.when, latest.period) == (marks[-1].day, first.name)
+    assert data.averages
+    assert {average.period for average in data.averages} == {first.name}
+    assert data.averages[-1].subject is None
+    # Discipline: the whole school year, as Webtop and WebUntis count it.
+    year = [r for r in sandbox.dataset.discipline("p1001") if r.day <= first_day]
+    assert len(year) > 1
+    assert len(data.discipline) == len(year)
+    assert sandbox.pronote.calls.count("DernieresNotes") == 2
+    assert sandbox.pronote.calls.count("PagePresence") == 2
+    # Two hours on, the current term is read again, the past one is not.
+    client._clock = lambda: datetime.combine(first_day, time(11), TZ)
+    sandbox.pronote.calls.clear()
+    again = (await client.refresh(account.students, window))[dana.id]
+    assert sandbox.pronote.calls.count("DernieresNotes") == 1
+    assert sandbox.pronote.calls.count("PagePresence") == 1
+    assert again.grades == data.grades
+    assert again.discipline == data.discipline
+
+
+async def test_terms_skip_overlapping_periods(make_client: ClientFactory) -> None:
+    client = pupil(make_client)
+    await client.login()
+    first, second, third = client.periods()
+    # A school listing the year and a semester beside its trimesters.
+    year = parse.Period("Y", "Année", first.start, third.end)
+    semester = parse.Period("S1", "Semestre 1", first.start, second.end)
+    client._periods = [year, semester, first, second, third]
+    client._clock = lambda: datetime(2027, 4, 1, 9, tzinfo=TZ)
+    resource = client._user["ressource"]
+    for tab in resource["listeOngletsPourPeriodes"]["V"]:
+        tab["periodeParDefaut"] = {"V": {"N": third.id, "L": third.name}}
+        tab["listePeriodes"]["V"] += [{"N": "Y", "G": 3}, {"N": "S1", "G": 1}]
+    assert client.terms() == [third, second, first]
+    # A period the tab does not offer is never asked for.
+    for tab in resource["listeOngletsPourPeriodes"]["V"]:
+        tab["listePeriodes"]["V"] = [{"N": third.id}, {"N": first.id}]
+    assert client.terms() == [third, first]
+
+
+@pytest.mark.parametrize("timeout", ["soon", "", None, "-1", 0, "nan"])
+async def test_bad_timeout_is_a_configuration_error(
+    make_client: ClientFactory, timeout: object
+) -> None:
+    with pytest.raises(ConfigurationError):
+        make_client(username=PUPIL[0], password=PUPIL[1], timeout=timeout)
+    assert (
+        make_client(username=PUPIL[0], password=PUPIL[1], timeout="7.5")._timeout == 7.5
+    )
+
+
+def expected_spans(
+    sandbox: Sandbox, start: date, end: date
+) -> list[tuple[datetime, datetime]]:
+    """Each timetable row's start and end, as the emulator's grid places it."""
+    emulator = sandbox.pronote
+    lessons = sandbox.dataset.lessons("p1001", start, end)
+    spans = []
+    for lesson, length in emulator._courses(lessons):
+        begin, finish, _place, _slots = emulator.lesson_span(
+            lesson.day, lesson.hour, length
+        )
+        spans.append((begin.replace(tzinfo=TZ), finish.replace(tzinfo=TZ)))
+    return sorted(spans)
+
+
+@pytest.mark.parametrize("grid", ["bells", "half_hours"])
+@pytest.mark.parametrize("with_end", [True, False])
+async def test_lesson_ends_on_the_schools_slot_grid(
+    make_client: ClientFactory, sandbox: Sandbox, grid: str, with_end: bool
+) -> None:
+    # Servers may omit DateDuCoursFin; `duree` then counts the school's slots
+    # (half hours here), and a double lesson spans four of them.
+    sandbox.pronote.slot_grid = grid
+    sandbox.pronote.lesson_end = with_end
+    sandbox.pronote.teacher_ids = with_end  # and teachers without N
+    client = pupil(make_client)
+    account = await client.login()
+    (dana,) = account.students
+    data = (await client.refresh(account.students, WINDOW))[dana.id]
+    spans = expected_spans(sandbox, WINDOW.start, WINDOW.end)
+    assert sorted((lesson.start, lesson.end) for lesson in data.lessons) == spans
+    assert all(lesson.teachers for lesson in data.lessons)
+    lengths = {end - start for start, end in spans}
+    if grid == "half_hours":
+        assert lengths == {timedelta(hours=1), timedelta(hours=2)}
+        assert {start.weekday() for start, _end in spans} >= {0, 2, 4}
+    else:
+        assert lengths == {timedelta(minutes=45)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -180,7 +180,8 @@ def test_lesson_status_and_end() -> None:
         "duree": 2,
     }
     ends = {0: time(8, 45), 1: time(9, 35), 2: time(10, 30), 3: time(11, 20)}
-    lesson = parse.parse_lesson(PUPIL, base, TZ, ends)
+    grid = parse.SlotGrid(per_day=4, slot=None, ends=ends)
+    lesson = parse.parse_lesson(PUPIL, base, TZ, grid)
     assert lesson.end == datetime(2026, 11, 18, 10, 30, tzinfo=TZ)
     assert (lesson.subject, lesson.teachers, lesson.rooms) == (
         "Maths",
@@ -189,17 +190,17 @@ def test_lesson_status_and_end() -> None:
     )
     assert lesson.status is LessonStatus.NORMAL
     cancelled = parse.parse_lesson(
-        PUPIL, {**base, "estAnnule": True, "Statut": "Prof. absent"}, TZ, ends
+        PUPIL, {**base, "estAnnule": True, "Statut": "Prof. absent"}, TZ, grid
     )
     assert cancelled.status is LessonStatus.CANCELLED
     assert cancelled.uid == lesson.uid
     changed = parse.parse_lesson(
-        PUPIL, {**base, "Statut": "Changement de salle", "memo": "B2"}, TZ, ends
+        PUPIL, {**base, "Statut": "Changement de salle", "memo": "B2"}, TZ, grid
     )
     assert changed.status is LessonStatus.CHANGED
     assert changed.note == "Changement de salle B2"
     exam = parse.parse_lesson(
-        PUPIL, {**base, "cahierDeTextes": {"V": {"estDevoir": True}}}, TZ, ends
+        PUPIL, {**base, "cahierDeTextes": {"V": {"estDevoir": True}}}, TZ, grid
     )
     assert exam.status is LessonStatus.EXAM
     assert parse.parse_lesson(PUPIL, {**base, "place": None}, TZ).end.hour == 9
@@ -523,3 +524,48 @@ async def test_malformed_second_factor_actions_are_ignored() -> None:
     for raw in ("5", "{}", "[[3]]", 7, {"x": 1}, "[oops"):
         # Nothing to do, and no TypeError/ValueError: `wire` is never touched.
         await client._second_factor(None, {"actionsDoubleAuth": {"V": raw}})  # type: ignore[arg-type]
+
+
+def test_lesson_end_from_a_half_hour_grid() -> None:
+    # papillon-v6#113: place 70 is Thursday 16:00 on an 18-slot day (16 half
+    # hours after 08:00), `duree` 2 is one hour; no DateDuCoursFin, and the
+    # teacher has no N.
+    row = {
+        "place": 70,
+        "duree": 2,
+        "DateDuCours": {"_T": 7, "V": "28/03/2024 16:00:00"},
+        "ListeContenus": {"_T": 24, "V": [{"G": 3, "L": "DURAND F."}]},
+    }
+    labels = [
+        {"G": place, "L": f"{8 + (place + 1) // 2:02d}h{30 * ((place + 1) % 2):02d}"}
+        for place in range(19)  # one more than the day has slots
+    ]
+    general = {
+        "PlacesParJour": 18,
+        "PlacesParHeure": 2,
+        "ListeHeuresFin": {"_T": 24, "V": labels},
+    }
+    grid = parse.parse_grid(general)
+    assert (grid.per_day, grid.slot) == (18, timedelta(minutes=30))
+    assert grid.ends[16] == time(16, 30)
+    lesson = parse.parse_lesson(PUPIL, row, TZ, grid)
+    assert lesson.teachers == ("DURAND F.",)
+    assert lesson.end == datetime(2024, 3, 28, 17, 0, tzinfo=TZ)
+    # A double lesson on Thursday from 14:00 (slot 12 of the day): four slots.
+    double = {
+        **row,
+        "place": 3 * 18 + 12,
+        "duree": 4,
+        "DateDuCours": {"_T": 7, "V": "28/03/2024 14:00:00"},
+    }
+    assert parse.parse_lesson(PUPIL, double, TZ, grid).end.hour == 16
+    # Without end labels: `duree` slots of the declared length.
+    bare = parse.parse_grid({"PlacesParJour": 18, "PlacesParHeure": 2})
+    assert parse.parse_lesson(PUPIL, double, TZ, bare).end.hour == 16
+    assert parse.parse_lesson(PUPIL, row, TZ, bare).end.hour == 17
+    # A lesson never runs past the day's last slot (17:00 here).
+    late = {**row, "duree": 6}
+    assert parse.parse_lesson(PUPIL, late, TZ, grid).end.hour == 17
+    # Nothing declared: one hour, as before.
+    assert parse.parse_lesson(PUPIL, double, TZ, parse.parse_grid({})).end.hour == 15
+    assert parse.parse_grid({"PlacesParJour": True, "PlacesParHeure": 0}).slot is None

@@ -157,3 +157,30 @@ async def test_session_expiry_is_survived(page: str, sandbox: Sandbox) -> None:
     lessons = await asyncio.to_thread(client.lessons, *WEEK)
     assert lessons
     assert sandbox.dataset.today == TODAY
+
+
+async def test_half_hour_grid_without_lesson_ends(page: str, sandbox: Sandbox) -> None:
+    # pronotepy derives the end from ListeHeuresFin when DateDuCoursFin is
+    # missing: the emulator's grid must read the same way to it as to us.
+    sandbox.pronote.slot_grid = "half_hours"
+    sandbox.pronote.lesson_end = False
+    sandbox.pronote.teacher_ids = False
+    courses = sandbox.pronote._courses(
+        sandbox.dataset.lessons("p1001", WEEK[0], WEEK[1])  # to is excluded
+    )
+    expected = sorted(
+        sandbox.pronote.lesson_span(lesson.day, lesson.hour, length)[:2]
+        for lesson, length in courses
+    )
+
+    def run() -> None:
+        client = pronotepy.Client(page, "dana.cohen", PUPIL_PASSWORD)
+        lessons = client.lessons(*WEEK)
+        assert sorted((lesson.start, lesson.end) for lesson in lessons) == expected
+        assert all(lesson.teacher_name for lesson in lessons)
+        assert any(
+            lesson.end - lesson.start == datetime.timedelta(hours=2)
+            for lesson in lessons
+        )
+
+    await asyncio.to_thread(run)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
-from datetime import date
+from datetime import date, datetime, time
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.app import Sandbox, create_app
-from sandbox.pronote import ACCOUNT_PIN, PIN_LOGIN, _domain, _parse_day
+from sandbox.pronote import (
+    ACCOUNT_PIN,
+    PIN_LOGIN,
+    PronoteSession,
+    _domain,
+    _parse_day,
+)
 from sandbox.pronote.wire import decode_request, encode_reply, hex_encrypt, md5
 
 
@@ -142,3 +149,41 @@ def test_menus_are_deterministic(sandbox: Sandbox) -> None:
         today=date(2026, 11, 18)
     ).pronote.menu_of(day)
     assert len(sandbox.pronote.menu_of(day)) == 5
+
+
+def test_timetable_shapes_and_slot_grids(sandbox: Sandbox) -> None:
+    emulator = sandbox.pronote
+    session = PronoteSession("1", 3, "student", 0, 0.0, False, False)
+    session.login = emulator._logins["dana.cohen"]
+    week = {"numeroSemaine": emulator._week_of(date(2026, 11, 18))}
+    seed = {"Uuid": "AAAAAAAAAAAAAAAAAAAAAA=="}
+
+    def contents(rows: list[dict[str, Any]], genre: int) -> list[dict[str, Any]]:
+        return [c for row in rows for c in row["ListeContenus"]["V"] if c["G"] == genre]
+
+    general = emulator._parameters(session, seed)["General"]
+    assert (general["PlacesParJour"], general["PlacesParHeure"]) == (8, 1)
+    plain = emulator._timetable(session, week, {})["ListeCours"]
+    assert all("DateDuCoursFin" in row and row["duree"] == 1 for row in plain)
+    assert all("N" in teacher for teacher in contents(plain, 3))
+
+    emulator.lesson_end = False
+    emulator.teacher_ids = False
+    emulator.slot_grid = "half_hours"
+    general = emulator._parameters(session, seed)["General"]
+    assert (general["PlacesParJour"], general["PlacesParHeure"]) == (20, 2)
+    # One label more than the day has slots (pronotepy divides by len - 1).
+    assert len(general["ListeHeuresFin"]["V"]) == 21
+    assert general["ListeHeures"]["V"][2]["L"] == "09h00"
+    assert general["ListeHeuresFin"]["V"][2]["L"] == "09h30"
+    rows = emulator._timetable(session, week, {})["ListeCours"]
+    assert not any("DateDuCoursFin" in row for row in rows)
+    assert contents(rows, 3)
+    assert not any("N" in teacher for teacher in contents(rows, 3))
+    assert {row["duree"] for row in rows} == {2, 4}  # lessons and double lessons
+    assert len(rows) < len(plain)
+    for row in rows:
+        start = datetime.strptime(row["DateDuCours"]["V"], "%d/%m/%Y %H:%M:%S")
+        day, slot = divmod(row["place"], 20)
+        assert day == start.weekday()
+        assert start.time() == time(8 + slot // 2, 30 * (slot % 2))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, ClassVar, Final, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -61,6 +62,8 @@ PAST_WEEK_TTL: Final = 6 * 3600.0
 CALENDAR_WEEK_TTL: Final = 30 * 60.0
 # Grades, averages, attendance and menus change a few times a day at most.
 SLOW_TTL: Final = 3600.0
+# A term that has ended changes only by a late correction.
+PAST_TERM_TTL: Final = 12 * 3600.0
 # How far past the window a refresh looks for homework given inside it.
 HOMEWORK_AHEAD: Final = timedelta(weeks=8)
 DEVICE_NAME: Final = "Home Assistant"
@@ -107,6 +110,22 @@ def parse_qr_code(text: str) -> dict[str, str]:
     ):
         raise ConfigurationError("The QR code lacks jeton, login or url")
     return {key: str(data[key]) for key in ("jeton", "login", "url")}
+
+
+def timeout_setting(raw: Any) -> float:
+    """The `timeout` setting in seconds.
+
+    A setting that is no positive number is the user's to fix, like a bad
+    address: ConfigurationError (not the bare ValueError of `float`), which
+    every caller already treats as "this setting cannot be used".
+    """
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError) as err:
+        raise ConfigurationError("The timeout is not a number of seconds") from err
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigurationError("The timeout must be a positive number of seconds")
+    return seconds
 
 
 def _root(page_url: str) -> str:
@@ -195,9 +214,13 @@ class PronoteClient(PortalClient):
         self._general: dict[str, Any] = {}
         self._user: dict[str, Any] = {}
         self._periods: list[parse.Period] = []
+        self._grid = parse.SlotGrid(per_day=None, slot=None, ends={})
         self._pupils: dict[str, Student] = {}
         self._weeks: dict[tuple[str, int], tuple[float, list[dict[str, Any]]]] = {}
-        self._slow: dict[tuple[str, str], tuple[float, Any]] = {}
+        # (pupil, tab, term start) -> (when, value). At most pupils x 2 tabs
+        # x terms of the year, plus the menus; entries older than
+        # PAST_TERM_TTL are dropped on each write.
+        self._slow: dict[tuple[str, ...], tuple[float, Any]] = {}
         self._homework_numbers: dict[str, tuple[str, str]] = {}  # uid -> (pupil, N)
         self._first_seen: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
@@ -216,7 +239,7 @@ class PronoteClient(PortalClient):
             token=config.get("token"),
             device_id=config.get("device_id"),
             account_pin=config.get("account_pin"),
-            timeout=float(config.get("timeout", DEFAULT_TIMEOUT)),
+            timeout=timeout_setting(config.get("timeout", DEFAULT_TIMEOUT)),
             tz=tz,
         )
 
@@ -311,6 +334,7 @@ class PronoteClient(PortalClient):
         self._user = await wire.call("ParametresUtilisateur")
         self._wire = wire
         self._periods = parse.parse_periods(self._general.get("General") or {})
+        self._grid = parse.parse_grid(self._general.get("General") or {})
         return self._account()
 
     async def _second_factor(
@@ -465,31 +489,48 @@ class PronoteClient(PortalClient):
         For a parent, the pupil's own tab (children in different classes may
         be on different periods); the first child when none is named.
         """
-        resource = self._user.get("ressource") or {}
-        if self.is_parent:
-            children = parse.items(resource, "listeRessources")
-            number = self._member(student) if student is not None else None
-            mine = [c for c in children if number and parse.text(c, "N") == number]
-            resource = (mine or children or [resource])[0]
-        wanted = parse.default_period_id(resource, onglet)
+        wanted = parse.default_period_id(self._pupil_resource(student), onglet)
         for period in self._periods:
             if period.id == wanted:
                 return period
         today = self._today()
         return next((p for p in self._periods if p.start <= today <= p.end), None)
 
-    def _hours(self, key: str) -> dict[int, time]:
-        hours: dict[int, time] = {}
-        for row in parse.items(self._general, "General", key):
-            label = parse.text(row, "L")
-            genre = row.get("G")
-            if isinstance(genre, int) and "h" in label:
-                hour, _sep, minute = label.partition("h")
-                try:
-                    hours[genre] = time(int(hour), int(minute or 0))
-                except ValueError:
-                    continue
-        return hours
+    def terms(
+        self, onglet: int = ONGLET_GRADES, student: Student | None = None
+    ) -> list[parse.Period]:
+        """The year's terms up to `current_period`'s, newest first.
+
+        Schools may list trimesters, semesters and the whole year side by
+        side: the terms are the tab's periods that overlap neither the
+        current one nor each other, so nothing is read twice. Terms that have
+        not begun hold nothing yet and are left out.
+        """
+        current = self.current_period(onglet, student)
+        if current is None:
+            return []
+        offered = parse.tab_period_ids(self._pupil_resource(student), onglet)
+        chosen = [current]
+        for period in sorted(self._periods, key=lambda p: p.start, reverse=True):
+            if (
+                period.start > max(self._today(), current.start)
+                or (offered and period.id not in offered)
+                or any(period.start <= o.end and o.start <= period.end for o in chosen)
+            ):
+                continue
+            chosen.append(period)
+        return sorted(chosen, key=lambda p: p.start, reverse=True)
+
+    def _pupil_resource(self, student: Student | None) -> Mapping[str, Any]:
+        """The user's resource; for a parent, the named (else first) child's."""
+        resource: Mapping[str, Any] = self._user.get("ressource") or {}
+        if self.is_parent:
+            children = parse.items(resource, "listeRessources")
+            number = self._member(student) if student is not None else None
+            mine = [c for c in children if number and parse.text(c, "N") == number]
+            if mine or children:
+                return (mine or children)[0]
+        return resource
 
     # --- timetable
 
@@ -535,7 +576,6 @@ class PronoteClient(PortalClient):
         if self._wire is None:
             await self._with_relogin(self._require_session)
         this_week = self.current_week
-        ends = self._hours("ListeHeuresFin")
         lessons: list[Lesson] = []
         if end <= start:
             return lessons
@@ -554,7 +594,10 @@ class PronoteClient(PortalClient):
             else:
                 max_age = 0.0
             parsed = [
-                (parse.parse_lesson(student, row, self._tz, ends), parse.text(row, "N"))
+                (
+                    parse.parse_lesson(student, row, self._tz, self._grid),
+                    parse.text(row, "N"),
+                )
                 for row in await self._week(student, week, max_age)
             ]
             lessons.extend(self._with_history(one) for one in _unique_uids(parsed))
@@ -844,7 +887,8 @@ class PronoteClient(PortalClient):
             },
             student,
         )
-        return parse.parse_presence(data, student, self._tz, self._hours("ListeHeures"))
+        starts = parse.clock_labels(self._general.get("General") or {}, "ListeHeures")
+        return parse.parse_presence(data, student, self._tz, starts)
 
     async def absences(
         self, student: Student, period: parse.Period | None = None
@@ -869,23 +913,71 @@ class PronoteClient(PortalClient):
     # --- refresh
 
     async def _slowly[T](
-        self, key: tuple[str, str], read: Callable[[], Awaitable[T]], empty: T
-    ) -> T:
-        """A slow-changing read, cached for SLOW_TTL; absent when refused."""
+        self,
+        key: tuple[str, ...],
+        read: Callable[[], Awaitable[T]],
+        ttl: float = SLOW_TTL,
+    ) -> T | None:
+        """A slow-changing read, cached for `ttl` seconds; None when refused."""
         now = self._seconds()
         cached = self._slow.get(key)
-        if cached and now - cached[0] < SLOW_TTL:
+        if cached and now - cached[0] < ttl:
             result: T = cached[1]
             return result
         try:
             value = await read()
-        except (AuthenticationError, TwoFactorRequired):
-            raise
         except ProtocolError:
             _LOGGER.debug("PRONOTE refused an optional read (%s)", key[1])
-            return empty
+            return None
+        for old in [
+            k for k, (at, _) in self._slow.items() if now - at >= PAST_TERM_TTL
+        ]:
+            del self._slow[old]
         self._slow[key] = (now, value)
         return value
+
+    async def _each_term[T](
+        self,
+        student: Student,
+        onglet: int,
+        read: Callable[[Student, parse.Period], Awaitable[T]],
+    ) -> list[T]:
+        """One slow read per term of the year, newest first.
+
+        A term that has ended changes only by a late correction: it is kept
+        for PAST_TERM_TTL, the current one for SLOW_TTL.
+        """
+        found: list[T] = []
+        today = self._today()
+        for term in self.terms(onglet, student):
+            value = await self._slowly(
+                (student.id, str(onglet), term.start.isoformat()),
+                partial(read, student, term),
+                PAST_TERM_TTL if term.end < today else SLOW_TTL,
+            )
+            if value is None:
+                break  # the tab is refused: every term would be
+            found.append(value)
+        return found
+
+    async def _year_marks(self, student: Student) -> tuple[list[Grade], list[Average]]:
+        """The year's grades, and the averages of the latest term that has some.
+
+        On a term's first days its own list is empty: the family still sees
+        the latest mark and last term's averages, each naming its term.
+        """
+        terms = await self._each_term(student, ONGLET_GRADES, self.grades_and_averages)
+        grades = [grade for marks, _ in reversed(terms) for grade in marks]
+        return grades, next((averages for _, averages in terms if averages), [])
+
+    async def _year_attendance(self, student: Student) -> list[DisciplineEvent]:
+        """The school year's absences, delays, punishments and observations.
+
+        Like the other portals' counts: one term's would restart from zero
+        at each term.
+        """
+        terms = await self._each_term(student, ONGLET_PRESENCE, self.attendance)
+        return [event for events in reversed(terms) for event in events]
 
     async def fetch(self, student: Student, window: DateWindow) -> StudentData:
         """One pupil's refresh (see `refresh`)."""
@@ -913,12 +1005,11 @@ class PronoteClient(PortalClient):
         async def week_menus() -> list[Menu]:
             return await self.menus(monday, monday + timedelta(days=7))
 
-        no_menus: list[Menu] = []
-        menus = await self._slowly(("", "menus"), week_menus, no_menus)
+        menus = await self._slowly(("", "menus"), week_menus) or []
         result = {}
         for student in students:
             result[student.id] = await self._refresh_pupil(
-                self._pupils.get(student.id, student), window, messages, len(inbox)
+                self._pupils.get(student.id, student), window, messages
             )
             result[student.id] = replace(
                 result[student.id],
@@ -932,7 +1023,6 @@ class PronoteClient(PortalClient):
         student: Student,
         window: DateWindow,
         messages: tuple[Message, ...],
-        _inbox_size: int,
     ) -> StudentData:
         lessons = await self._read_lessons(
             student, window.start, window.end, refresh=True
@@ -941,20 +1031,10 @@ class PronoteClient(PortalClient):
         async def homework() -> list[Homework]:
             return await self._window_homework(student, window)
 
-        async def marks() -> tuple[list[Grade], list[Average]]:
-            return await self.grades_and_averages(student)
-
-        async def attendance() -> list[DisciplineEvent]:
-            return await self.attendance(student)
-
         no_homework: list[Homework] = []
-        no_marks: tuple[list[Grade], list[Average]] = ([], [])
-        no_events: list[DisciplineEvent] = []
         items = await self._optional(homework, no_homework)
-        grades, averages = await self._slowly((student.id, "grades"), marks, no_marks)
-        discipline = await self._slowly(
-            (student.id, "attendance"), attendance, no_events
-        )
+        grades, averages = await self._year_marks(student)
+        discipline = await self._year_attendance(student)
         return StudentData(
             student=student,
             lessons=tuple(lessons),

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import ProtocolError
 from ..models import (
@@ -176,12 +176,23 @@ def parse_periods(general: Mapping[str, Any]) -> list[Period]:
     return periods
 
 
+def _period_tab(resource: Mapping[str, Any], onglet: int) -> dict[str, Any] | None:
+    tabs = items(resource, "listeOngletsPourPeriodes")
+    return next((t for t in tabs if t.get("G") == onglet), tabs[0] if tabs else None)
+
+
 def default_period_id(resource: Mapping[str, Any], onglet: int) -> str | None:
     """The period a pupil's tab (198 grades, 19 attendance) opens on."""
-    tabs = items(resource, "listeOngletsPourPeriodes")
-    tab = next((t for t in tabs if t.get("G") == onglet), tabs[0] if tabs else None)
+    tab = _period_tab(resource, onglet)
     found = text(tab, "periodeParDefaut", "N") if tab else ""
     return found or None
+
+
+def tab_period_ids(resource: Mapping[str, Any], onglet: int) -> set[str]:
+    """The periods a pupil's tab offers; empty when it does not say."""
+    tab = _period_tab(resource, onglet)
+    rows = items(tab, "listePeriodes") if tab else []
+    return {text(row, "N") for row in rows if text(row, "N")}
 
 
 def parse_student(
@@ -227,11 +238,55 @@ def lesson_uid(student: Student, start: datetime, subject: str) -> str:
     return stable_id(student.id, "lesson", start.isoformat(), subject.casefold())
 
 
+@dataclass(frozen=True, slots=True)
+class SlotGrid:
+    """The school's day grid (`FonctionParametres.General`).
+
+    A lesson's `place` counts the grid's slots from Monday's first one and its
+    `duree` is a number of slots; slots are often half hours, so neither is
+    an hour count.
+    """
+
+    per_day: int | None  # PlacesParJour
+    slot: timedelta | None  # one hour / PlacesParHeure
+    ends: Mapping[int, time]  # ListeHeuresFin: slot of the day -> its end
+
+
+def clock_labels(general: Mapping[str, Any], key: str) -> dict[int, time]:
+    """`ListeHeures` / `ListeHeuresFin`: slot of the day (`G`) -> `08h55`."""
+    found: dict[int, time] = {}
+    for row in items(general, key):
+        label = text(row, "L")
+        genre = row.get("G")
+        if isinstance(genre, int) and "h" in label:
+            hour, _sep, minute = label.partition("h")
+            try:
+                found[genre] = time(int(hour), int(minute or 0))
+            except ValueError:
+                continue
+    return found
+
+
+def parse_grid(general: Mapping[str, Any]) -> SlotGrid:
+    """The slot grid a school declares; any part may be missing."""
+    per_day = general.get("PlacesParJour")
+    per_hour = general.get("PlacesParHeure")
+    return SlotGrid(
+        per_day=per_day if _positive(per_day) else None,
+        slot=timedelta(hours=1) / per_hour if _positive(per_hour) else None,
+        ends=clock_labels(general, "ListeHeuresFin"),
+    )
+
+
+def _positive(number: object) -> TypeGuard[int]:
+    return isinstance(number, int) and not isinstance(number, bool) and number > 0
+
+
 def parse_lesson(
     student: Student,
     row: Mapping[str, Any],
     tz: tzinfo,
-    end_of_place: Mapping[int, time] | None = None,
+    grid: SlotGrid | None = None,
 ) -> Lesson:
     """One `ListeCours` entry."""
     start = parse_moment(value(row, "DateDuCours"), tz)
@@ -239,7 +294,7 @@ def parse_lesson(
         raise ProtocolError("A lesson without start")
     end = parse_moment(value(row, "DateDuCoursFin"), tz)
     if end is None:
-        end = _end_from_place(start, row, end_of_place or {})
+        end = lesson_end(start, row, grid)
     subjects = _contents(row, GENRE_SUBJECT)
     subject = subjects[0] if subjects else text(row, "L") or "?"
     status_text = text(row, "Statut")
@@ -264,18 +319,28 @@ def parse_lesson(
     )
 
 
-def _end_from_place(
-    start: datetime, row: Mapping[str, Any], end_of_place: Mapping[int, time]
+def lesson_end(
+    start: datetime, row: Mapping[str, Any], grid: SlotGrid | None
 ) -> datetime:
-    """Servers that omit `DateDuCoursFin`: the end of the lesson's last slot."""
+    """Servers that omit `DateDuCoursFin`: the end from the school's grid.
+
+    The end of the lesson's last slot where the school labels it (the slot
+    of the day is `place` modulo `PlacesParJour`; the label list's length is
+    no divisor: pronotepy's `len - 1` says it may hold one more entry), else
+    `duree` slots of the declared length; one hour only when the school
+    declares neither.
+    """
     place, duration = row.get("place"), row.get("duree")
-    if isinstance(place, int) and isinstance(duration, int) and end_of_place:
-        per_day = len(end_of_place)
-        last = place % per_day + max(duration, 1) - 1
-        if last in end_of_place:
-            return datetime.combine(
-                start.date(), end_of_place[last], tzinfo=start.tzinfo
-            )
+    slots = duration if _positive(duration) else 1
+    if grid is not None and grid.per_day and isinstance(place, int) and place >= 0:
+        # A lesson cannot run past the day's last slot.
+        last = min(place % grid.per_day + slots - 1, grid.per_day - 1)
+        if (clock := grid.ends.get(last)) is not None:
+            end = datetime.combine(start.date(), clock, tzinfo=start.tzinfo)
+            if end > start:
+                return end
+    if grid is not None and grid.slot is not None:
+        return start + slots * grid.slot
     return start + timedelta(hours=1)
 
 
