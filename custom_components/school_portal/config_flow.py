@@ -265,15 +265,13 @@ async def async_entry_title(
 async def async_renewed_title(
     hass: HomeAssistant, entry: SchoolPortalConfigEntry, account: Account
 ) -> str | None:
-    """The entry's new title, unless the user chose one (then None)."""
-    title = await async_entry_title(hass, entry.data, account)
-    if entry.title == title or entry.title not in (
-        _legacy_title(entry.data, account),
-        # A title we generated before the school or the pupils changed.
-        entry_title(entry.data, account, {}),
-    ):
+    """The new title of an entry that still has the old generated one, else None.
+
+    Any other title is the user's choice, or already the new one.
+    """
+    if entry.title != _legacy_title(entry.data, account):
         return None
-    return title
+    return await async_entry_title(hass, entry.data, account)
 
 
 def _login_label(data: Mapping[str, Any], fallback: str) -> str:
@@ -619,11 +617,11 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             ), {}
         if account is None:
             return None, errors
-        await self.async_set_unique_id(
-            entry_unique_id(data) or entry.unique_id, raise_on_progress=False
-        )
-        self._abort_if_unique_id_mismatch(reason="wrong_account")
-        if check_pupils and not self._same_pupils(entry, account):
+        # Compared with what the entry's own settings name, not its unique
+        # id: an entry whose migration had to keep its old id is still itself.
+        if entry_unique_id(data) != entry_unique_id(entry.data) or (
+            check_pupils and not self._same_pupils(entry, account)
+        ):
             return self.async_abort(reason="wrong_account"), {}
         # Everything the login settled: the new secret, the normalized server
         # address and the session it opened.

@@ -32,7 +32,14 @@ from custom_components.school_portal.api.util import stable_id
 from custom_components.school_portal.const import DOMAIN, EVENT_SCHOOL_PORTAL
 from sandbox.app import Sandbox
 
-from .conftest import PARENT, add_homework, pupil_id, refresh, unique_id_of
+from .conftest import (
+    PARENT,
+    PARENT_PASSWORD,
+    add_homework,
+    pupil_id,
+    refresh,
+    unique_id_of,
+)
 from .test_portals import account, add_by_qr_code, pronote_data, unique_id
 
 NOA = "p1002"
@@ -483,17 +490,26 @@ async def test_pin_demanded_at_setup_starts_reauth(
 
 
 async def test_pin_demanded_at_a_refresh_starts_reauth(
-    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_server: TestServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A token login whose account starts to demand its PIN: only the PIN is asked."""
+    caplog.set_level(logging.DEBUG)
     entry = await add_by_qr_code(hass, sandbox, sandbox_server)
+    tokens = [entry.data["token"]]
     sandbox.faults.set("pronote", "two_factor")
     sandbox.faults.set("pronote", "expire_sessions")
     await refresh(hass, entry)
     assert not entry.runtime_data.last_update_success
+    tokens.append(entry.data["token"])
     # No new QR code: the device token still works, the PIN completes it.
     await answer_pin(hass, entry)
     assert "qr_code" not in entry.data
+    # Neither the rotating tokens nor the device id reach the log.
+    secrets = [*tokens, entry.data["token"], entry.data["device_id"]]
+    assert not [secret for secret in secrets if secret in caplog.text]
 
 
 # --------------------------------------------------------------------------
@@ -576,3 +592,27 @@ async def test_generated_title_is_renewed(
     await hass.async_block_till_done()
     expected = f"Webtop · \u2068{school}\u2069 · \u2068{PARENT}\u2069"
     assert mock_config_entry.title == (title if renamed else expected)
+
+
+async def test_migration_keeps_an_id_that_is_taken(
+    hass: HomeAssistant, entry_data: dict[str, Any], sandbox: Sandbox
+) -> None:
+    """Two version 1 entries of one account: the second keeps its id and still works."""
+    MockConfigEntry(
+        domain=DOMAIN, unique_id=unique_id_of(PARENT), version=2
+    ).add_to_hass(hass)
+    old_id = f"webtop_127.0.0.1_{stable_id('webtop', PARENT)}"
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=old_id, data=entry_data | {"password": "old"}
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.version == 2
+    assert entry.unique_id == old_id
+    # Its reauth recognises its own login.
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"password": PARENT_PASSWORD}
+    )
+    assert result["reason"] == "reauth_successful"
