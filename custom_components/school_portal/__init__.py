@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
 
 from .api.errors import SchoolPortalError
-from .const import DOMAIN
+from .config_flow import SchoolPortalConfigFlow, async_renewed_title, entry_unique_id
+from .const import DOMAIN, LOGGER
 from .coordinator import (
     HomeworkDoneStore,
     SchoolPortalConfigEntry,
@@ -36,8 +40,71 @@ async def async_setup_entry(
         ) from err
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    if coordinator.client.account and (
+        title := await async_renewed_title(hass, entry, coordinator.client.account)
+    ):
+        hass.config_entries.async_update_entry(entry, title=title)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: SchoolPortalConfigEntry
+) -> bool:
+    """Bring an entry stored by an older version up to date."""
+    if entry.version > SchoolPortalConfigFlow.VERSION:
+        # Stored by a newer version: refuse rather than guess.
+        return False
+    if entry.version == 1:
+        # Version 1 put the server's host into every unique id, so a server
+        # change looked like another account.
+        unique_id = entry.unique_id
+        new_id = entry_unique_id(entry.data)
+        if (
+            unique_id
+            and new_id
+            and new_id != unique_id
+            and not hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, new_id)
+        ):
+            await _async_rename_registry_ids(hass, entry.entry_id, unique_id, new_id)
+            unique_id = new_id
+        hass.config_entries.async_update_entry(
+            entry,
+            unique_id=unique_id,
+            version=SchoolPortalConfigFlow.VERSION,
+            minor_version=SchoolPortalConfigFlow.MINOR_VERSION,
+        )
+        LOGGER.debug("Migrated an entry to version %s", entry.version)
+    return True
+
+
+async def _async_rename_registry_ids(
+    hass: HomeAssistant, entry_id: str, old_prefix: str, new_prefix: str
+) -> None:
+    """Move entities' unique ids and devices' identifiers to the entry's new id.
+
+    Both start with the entry's unique id; renamed in place, every entity id,
+    device id, name, area and customisation stays.
+    """
+    old, new = f"{old_prefix}_", f"{new_prefix}_"
+
+    @callback
+    def rename(entity: er.RegistryEntry) -> dict[str, Any] | None:
+        if not entity.unique_id.startswith(old):
+            return None
+        return {"new_unique_id": new + entity.unique_id.removeprefix(old)}
+
+    await er.async_migrate_entries(hass, entry_id, rename)
+    devices = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(devices, entry_id):
+        identifiers = {
+            (domain, new + value.removeprefix(old))
+            if domain == DOMAIN and value.startswith(old)
+            else (domain, value)
+            for domain, value in device.identifiers
+        }
+        if identifiers != device.identifiers:
+            devices.async_update_device(device.id, new_identifiers=identifiers)
 
 
 async def async_unload_entry(

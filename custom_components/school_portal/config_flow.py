@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import ClientSession
@@ -20,7 +21,7 @@ from homeassistant.const import (
     CONF_TOKEN,
     CONF_USERNAME,
 )
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -34,6 +35,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from yarl import URL
 
@@ -42,6 +44,7 @@ from .api.client import create_client
 from .api.errors import (
     AccountLocked,
     AuthenticationError,
+    CaptchaRequired,
     ConfigurationError,
     ConnectionFailed,
     PortalUnavailable,
@@ -49,7 +52,8 @@ from .api.errors import (
     TwoFactorRequired,
     UnknownSchool,
 )
-from .api.models import Account
+from .api.models import Account, AccountKind
+from .api.util import stable_id
 from .compat import vol
 from .const import (
     CONF_ACCOUNT_PIN,
@@ -156,48 +160,169 @@ def _from_qr(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _unique_id(data: Mapping[str, Any], account_id: str) -> str:
-    """One entry per account on one server of one portal."""
-    server = data[CONF_SERVER]
-    host = URL(server if "://" in server else f"https://{server}").host
-    return f"{data[CONF_PORTAL]}_{host}_{account_id}"
+# Where each portal's account lives, besides its username. WebUntis names the
+# school, not the server (schools move between Untis' servers); a PRONOTE
+# server belongs to one school, so its host is the school; Webtop has one
+# server for the whole country.
+_ACCOUNT_PLACE = {PORTAL_WEBUNTIS: CONF_SCHOOL, PORTAL_PRONOTE: CONF_SERVER}
 
 
-def _title(data: Mapping[str, Any], account: Account) -> str:
-    """Portal and school: a title free of names (titles end up in logs)."""
+def entry_unique_id(data: Mapping[str, Any]) -> str | None:
+    """Portal, the school it names and the account; None while the user is unknown.
+
+    The username is hashed: on Webtop it is often a national id number.
+    """
+    username = str(data.get(CONF_USERNAME) or "").strip().casefold()
+    if not username:
+        return None
+    portal = str(data[CONF_PORTAL])
+    parts = [portal]
+    if (place_key := _ACCOUNT_PLACE.get(portal)) == CONF_SERVER:
+        server = str(data[CONF_SERVER])
+        parts.append(
+            URL(server if "://" in server else f"https://{server}").host or server
+        )
+    elif place_key is not None:
+        parts.append(str(data.get(place_key) or "").strip().casefold())
+    return "_".join([*parts, stable_id(*parts, username)])
+
+
+def _isolated(text: str) -> str:
+    """Text kept in its own direction inside a title.
+
+    A right-to-left school name ending in a quote mark is otherwise reordered
+    around the Latin words next to it.
+    """
+    return f"\u2068{text}\u2069"
+
+
+def _is_id_number(username: str) -> bool:
+    """Whether a username is digits only (Webtop logins by national id number)."""
+    return re.fullmatch(r"[\d\s./-]+", username) is not None
+
+
+def _login_name(
+    data: Mapping[str, Any], account: Account, templates: Mapping[str, str]
+) -> str:
+    """The login as shown to the user: its username, never an id number.
+
+    Without a username that may be shown: the kind of login and the pupils'
+    first names, from the translated ``templates``.
+    """
+    username = str(data.get(CONF_USERNAME) or "").strip()
+    if username and not _is_id_number(username):
+        return username
+    pupils = ", ".join(
+        dict.fromkeys(s.first_name for s in account.students if s.first_name)
+    )
+    if not pupils:
+        return ""
+    kind = "parent" if account.kind is AccountKind.PARENT else "student"
+    return templates.get(kind, "{pupils}").replace("{pupils}", pupils)
+
+
+def entry_title(
+    data: Mapping[str, Any], account: Account, templates: Mapping[str, str]
+) -> str:
+    """Portal, school and login: two logins at one school differ.
+
+    Titles end up in logs: the README's privacy section says what they hold.
+    """
+    parts = [PORTAL_NAMES.get(data[CONF_PORTAL], data[CONF_PORTAL])]
+    if account.school:
+        parts.append(_isolated(account.school))
+    if login := _login_name(data, account, templates):
+        parts.append(_isolated(login))
+    return " · ".join(parts)
+
+
+def _legacy_title(data: Mapping[str, Any], account: Account) -> str:
+    """The title entries got before it named the login."""
     portal: str = PORTAL_NAMES.get(data[CONF_PORTAL], data[CONF_PORTAL])
-    if not account.school:
-        return portal
-    # Isolated, so that a right-to-left school name ending in a quote mark is
-    # not reordered around the Latin portal name.
-    return f"{portal} · \u2068{account.school}\u2069"
+    return f"{portal} · {_isolated(account.school)}" if account.school else portal
+
+
+async def _async_title_templates(hass: HomeAssistant) -> dict[str, str]:
+    """How a login without a showable username is named, in HA's language."""
+    strings = await async_get_translations(
+        hass, hass.config.language, "common", {DOMAIN}
+    )
+    prefix = f"component.{DOMAIN}.common.login_"
+    return {
+        key.removeprefix(prefix): text
+        for key, text in strings.items()
+        if key.startswith(prefix)
+    }
+
+
+async def async_entry_title(
+    hass: HomeAssistant, data: Mapping[str, Any], account: Account
+) -> str:
+    """The title a login gets."""
+    return entry_title(data, account, await _async_title_templates(hass))
+
+
+async def async_renewed_title(
+    hass: HomeAssistant, entry: SchoolPortalConfigEntry, account: Account
+) -> str | None:
+    """The new title of an entry that still has the old generated one, else None.
+
+    Any other title is the user's choice, or already the new one.
+    """
+    if entry.title != _legacy_title(entry.data, account):
+        return None
+    return await async_entry_title(hass, entry.data, account)
+
+
+def _login_label(data: Mapping[str, Any], fallback: str) -> str:
+    """The login in a form's text: its username unless that is an id number."""
+    username = str(data.get(CONF_USERNAME) or "").strip()
+    return username if username and not _is_id_number(username) else fallback
+
+
+# Per secret: the error when the portal refuses it, so that the form says
+# what was refused (a QR link holds the app secret).
+_REFUSED: dict[str, str] = {
+    CONF_PASSWORD: "invalid_auth",
+    CONF_SECRET: "invalid_secret",
+    CONF_QR_LINK: "invalid_secret",
+    CONF_TOKEN: "invalid_token",
+    CONF_QR_CODE: "invalid_qr_login",
+    CONF_ACCOUNT_PIN: "invalid_pin",
+}
+# Per kind of second factor (`TwoFactorRequired.challenge`): the step that
+# asks for it and the setting that keeps the answer.
+_CHALLENGE_STEPS: dict[str, str] = {"pin": "account_pin"}
+_CHALLENGE_ANSWERS = (CONF_ACCOUNT_PIN,)
 
 
 class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a school portal login."""
 
-    VERSION = 1
+    # 2: unique ids name the school and the account, not the server's host.
+    VERSION = 2
+    MINOR_VERSION = 1
 
-    # A login that waits for the account's PIN: its settings and where it goes.
+    # A login that waits for the answer to a second factor: its settings,
+    # the entry it renews, and whether its pupils must match the entry's.
     _pending: dict[str, Any] | None = None
     _pending_entry: SchoolPortalConfigEntry | None = None
+    _pending_check_pupils = False
 
     async def _async_login(
-        self,
-        data: dict[str, Any],
-        *,
-        new_entry: bool = False,
-        secret: str = "base",
+        self, data: dict[str, Any], *, secret: str = "base"
     ) -> tuple[Account | None, dict[str, str]]:
         """Try the login; return the account or the form's errors.
 
         Errors name the field they are about (``secret`` for refused
-        credentials) where the portal tells them apart.
+        credentials) where the portal tells them apart. A second factor the
+        portal demands passes through as `TwoFactorRequired`, with the session
+        it opened kept in ``data``.
         """
         data[CONF_SERVER] = str(data[CONF_SERVER]).strip().rstrip("/")
         session = portal_session(self.hass, auto_cleanup=False)
         try:
-            account, error = await self._async_login_with(session, data, new_entry)
+            account, error = await self._async_login_with(session, data)
         finally:
             # The connector is Home Assistant's: detach, never close.
             session.detach()
@@ -208,14 +333,16 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             # A QR code stands for the server too.
             "invalid_server": secret if secret in _QR_SCHEMAS else CONF_SERVER,
         }
-        # Webtop also refuses a right password (behind a reCAPTCHA): that is
-        # no field's fault, so its refusal stays at the top of the form.
-        if data[CONF_PORTAL] != PORTAL_WEBTOP:
-            fields["invalid_auth"] = secret
+        if error == "invalid_auth":
+            error = _REFUSED.get(secret, error)
+            # Webtop's refusal does not say whether the username or the
+            # password was wrong: it stays at the top of the form.
+            if data[CONF_PORTAL] != PORTAL_WEBTOP:
+                fields[error] = secret
         return None, {fields.get(error, "base"): error}
 
     async def _async_login_with(
-        self, session: ClientSession, data: dict[str, Any], new_entry: bool
+        self, session: ClientSession, data: dict[str, Any]
     ) -> tuple[Account | None, str | None]:
         try:
             client = create_client(
@@ -223,20 +350,20 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         except ConfigurationError:
             return None, "invalid_server"
-        if new_entry and (account_id := client.account_id):
-            # Refuse a duplicate before touching the portal: Webtop keeps one
-            # session per account, so a login here could end the entry's.
-            await self.async_set_unique_id(_unique_id(data, account_id))
-            self._abort_if_unique_id_configured()
         try:
             account = await client.login()
-        except TwoFactorRequired:
+        except TwoFactorRequired as err:
+            if err.challenge not in _CHALLENGE_STEPS:
+                LOGGER.warning("The portal asks for a second factor of unknown kind")
+                return None, "unknown"
             # A QR code is spent once the password step passed: the token it
-            # gave is what the retry with the PIN logs in with.
+            # gave is what the retry with the answer logs in with.
             _keep_session(data, client.session_state)
-            return None, "pin_required"
+            raise
         except AccountLocked:
             return None, "account_locked"
+        except CaptchaRequired:
+            return None, "captcha_required"
         except AuthenticationError:
             return None, "invalid_auth"
         except UnknownSchool:
@@ -349,27 +476,46 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """The portal asks for the account's PIN (its second factor)."""
         assert self._pending is not None
+        entry = self._pending_entry
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**self._pending, CONF_ACCOUNT_PIN: user_input[CONF_ACCOUNT_PIN]}
-            entry = self._pending_entry
             if entry is None:
                 result, errors = await self._async_finish_login(
                     data, secret=CONF_ACCOUNT_PIN
                 )
             else:
-                result, errors = await self._async_update_login(
-                    entry, data, secret=CONF_ACCOUNT_PIN
+                result, errors = await self._async_store_login(
+                    entry,
+                    data,
+                    secret=CONF_ACCOUNT_PIN,
+                    check_pupils=self._pending_check_pupils,
                 )
             if result is not None:
                 return result
-            if errors.get(CONF_ACCOUNT_PIN) == "invalid_auth":
-                errors = {CONF_ACCOUNT_PIN: "invalid_pin"}
+        fallback = entry.title if entry else PORTAL_NAMES[self._pending[CONF_PORTAL]]
         return self.async_show_form(
             step_id="account_pin",
             data_schema=vol.Schema({vol.Required(CONF_ACCOUNT_PIN): PASSWORD_SELECTOR}),
+            description_placeholders={"login": _login_label(self._pending, fallback)},
             errors=errors,
         )
+
+    async def _async_ask_challenge(
+        self,
+        challenge: TwoFactorRequired,
+        data: dict[str, Any],
+        entry: SchoolPortalConfigEntry | None = None,
+        *,
+        check_pupils: bool = False,
+    ) -> ConfigFlowResult:
+        """Show the step that answers the portal's second factor."""
+        self._pending, self._pending_entry = data, entry
+        self._pending_check_pupils = check_pupils
+        step: Callable[[], Awaitable[ConfigFlowResult]] = getattr(
+            self, f"async_step_{_CHALLENGE_STEPS[challenge.challenge]}"
+        )
+        return await step()
 
     async def _async_step_login(
         self,
@@ -400,16 +546,30 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     async def _async_finish_login(
         self, data: dict[str, Any], *, secret: str
     ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
-        """Log in; create the entry, or ask for the PIN the portal wants."""
-        account, errors = await self._async_login(data, new_entry=True, secret=secret)
-        if errors.get("base") == "pin_required":
-            self._pending, self._pending_entry = data, None
-            return await self.async_step_account_pin(), {}
+        """Log in; create the entry, or ask for the second factor the portal wants.
+
+        The unique id is claimed only once the login worked: a flow that the
+        user left with an error on its form (or at the PIN) blocks no other.
+        """
+        if (unique_id := entry_unique_id(data)) is not None and (
+            self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
+        ):
+            # Refused before touching the portal: Webtop keeps one session
+            # per account, so a login here could end the entry's.
+            return self.async_abort(reason="already_configured"), {}
+        try:
+            account, errors = await self._async_login(data, secret=secret)
+        except TwoFactorRequired as challenge:
+            return await self._async_ask_challenge(challenge, data), {}
         if account is None:
             return None, errors
-        await self.async_set_unique_id(_unique_id(data, account.id))
+        await self.async_set_unique_id(
+            entry_unique_id(data) or f"{data[CONF_PORTAL]}_{account.id}",
+            raise_on_progress=False,
+        )
         self._abort_if_unique_id_configured()
-        return self.async_create_entry(title=_title(data, account), data=data), {}
+        title = await async_entry_title(self.hass, data, account)
+        return self.async_create_entry(title=title, data=data), {}
 
     async def _async_update_login(
         self,
@@ -424,8 +584,9 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         except ConfigurationError:
             return None, {secret: "invalid_qr"}
         # New credentials, new session: the stored one may belong to the old
-        # login, and a new QR code replaces the token of the old one.
-        dropped = {CONF_SESSION_TOKEN}
+        # login, a new QR code replaces the token of the old one, and the
+        # second factor is asked again (a changed PIN would refuse the login).
+        dropped = {CONF_SESSION_TOKEN, *_CHALLENGE_ANSWERS}
         if CONF_QR_CODE in changes:
             dropped.add(CONF_TOKEN)
         data = {
@@ -433,20 +594,41 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             for key, value in {**entry.data, **changes}.items()
             if key not in dropped
         }
-        account, errors = await self._async_login(data, secret=secret)
-        if errors.get("base") == "pin_required":
-            self._pending, self._pending_entry = data, entry
-            return await self.async_step_account_pin(), {}
+        # A pasted token names its account only by the pupils it shows; every
+        # other login names it by its username.
+        return await self._async_store_login(
+            entry, data, secret=secret, check_pupils=CONF_TOKEN in changes
+        )
+
+    async def _async_store_login(
+        self,
+        entry: SchoolPortalConfigEntry,
+        data: dict[str, Any],
+        *,
+        secret: str = "base",
+        check_pupils: bool = False,
+    ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
+        """Log in; keep the settings in the entry if it is the same account."""
+        try:
+            account, errors = await self._async_login(data, secret=secret)
+        except TwoFactorRequired as challenge:
+            return await self._async_ask_challenge(
+                challenge, data, entry, check_pupils=check_pupils
+            ), {}
         if account is None:
             return None, errors
-        await self.async_set_unique_id(_unique_id(data, account.id))
-        self._abort_if_unique_id_mismatch(reason="wrong_account")
-        if not self._same_pupils(entry, account):
-            # A pasted token names its account only by the pupils it shows.
+        # Compared with what the entry's own settings name, not its unique
+        # id: an entry whose migration had to keep its old id is still itself.
+        if entry_unique_id(data) != entry_unique_id(entry.data) or (
+            check_pupils and not self._same_pupils(entry, account)
+        ):
             return self.async_abort(reason="wrong_account"), {}
         # Everything the login settled: the new secret, the normalized server
         # address and the session it opened.
-        return self.async_update_reload_and_abort(entry, data=data), {}
+        title = await async_renewed_title(self.hass, entry, account)
+        return self.async_update_reload_and_abort(
+            entry, data=data, title=title or entry.title
+        ), {}
 
     def _same_pupils(self, entry: SchoolPortalConfigEntry, account: Account) -> bool:
         """Whether the login sees at least one pupil the entry already has."""
@@ -464,20 +646,36 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """The portal refused the stored login."""
-        return await self.async_step_reauth_confirm()
+        """The portal refused the stored login, or asks for a second factor.
+
+        The stored login is tried once more, without its second factor's
+        answer: when the portal then asks for one (newly demanded, or
+        changed), that is what the user is asked for, not the password.
+        """
+        entry = self._get_reauth_entry()
+        data = {
+            key: value
+            for key, value in entry.data.items()
+            if key not in _CHALLENGE_ANSWERS
+        }
+        result, _errors = await self._async_store_login(entry, data)
+        return result or await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for a new password or token."""
+        """Ask for what the login uses: its password, app secret, token or QR code."""
         entry = self._get_reauth_entry()
         secret = _secret_key(entry.data)
         schema = _QR_SCHEMAS.get(
             secret, vol.Schema({vol.Required(secret): PASSWORD_SELECTOR})
         )
         return await self._async_step_update(
-            "reauth_confirm", entry, user_input, schema, {"title": entry.title}
+            "reauth_confirm",
+            entry,
+            user_input,
+            schema,
+            {"title": entry.title, "login": _login_label(entry.data, entry.title)},
         )
 
     async def async_step_reconfigure(
@@ -531,6 +729,15 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
 class SchoolPortalOptionsFlow(OptionsFlow):
     """Polling, pupils and the school's time zone."""
 
+    def _current_options(self) -> dict[str, Any]:
+        """The options in force, defaults filled in (a new entry stores none)."""
+        options = self.config_entry.options
+        return {
+            CONF_SCAN_INTERVAL: options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
+            CONF_STUDENTS: list(options.get(CONF_STUDENTS, [])),
+            CONF_TIME_ZONE: options.get(CONF_TIME_ZONE, self.hass.config.time_zone),
+        }
+
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -550,22 +757,21 @@ class SchoolPortalOptionsFlow(OptionsFlow):
             # Everyone selected means everyone, including pupils added later.
             if set(options.get(CONF_STUDENTS, [])) >= {s.id for s in students}:
                 options[CONF_STUDENTS] = []
-            # Store first, then reload: the reload must see the new options.
-            self.hass.config_entries.async_update_entry(entry, options=options)
-            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            if options != self._current_options():
+                # Store first, then reload: the reload must see the new options.
+                self.hass.config_entries.async_update_entry(entry, options=options)
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
             return self.async_create_entry(data=options)
 
         zones = await self.hass.async_add_executor_job(zoneinfo.available_timezones)
-        selected = entry.options.get(CONF_STUDENTS) or [s.id for s in students]
+        current = self._current_options()
+        selected = current[CONF_STUDENTS] or [s.id for s in students]
         if user_input is not None:
             selected = user_input[CONF_STUDENTS]
         schema = vol.Schema(
             {
                 vol.Required(
-                    CONF_SCAN_INTERVAL,
-                    default=entry.options.get(
-                        CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL
-                    ),
+                    CONF_SCAN_INTERVAL, default=current[CONF_SCAN_INTERVAL]
                 ): NumberSelector(
                     NumberSelectorConfig(
                         min=MIN_SCAN_INTERVAL,
@@ -585,10 +791,7 @@ class SchoolPortalOptionsFlow(OptionsFlow):
                     )
                 ),
                 vol.Required(
-                    CONF_TIME_ZONE,
-                    default=entry.options.get(
-                        CONF_TIME_ZONE, self.hass.config.time_zone
-                    ),
+                    CONF_TIME_ZONE, default=current[CONF_TIME_ZONE]
                 ): SelectSelector(
                     SelectSelectorConfig(
                         options=sorted(zones), mode=SelectSelectorMode.DROPDOWN
@@ -596,4 +799,13 @@ class SchoolPortalOptionsFlow(OptionsFlow):
                 ),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={
+                "name": entry.title,
+                "min_interval": str(MIN_SCAN_INTERVAL),
+                "max_interval": str(MAX_SCAN_INTERVAL),
+            },
+        )

@@ -24,6 +24,7 @@ from .api.errors import (
     AuthenticationError,
     RateLimited,
     SchoolPortalError,
+    TwoFactorRequired,
 )
 from .api.models import (
     Capability,
@@ -372,7 +373,8 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         self._retry_after = None
         try:
             yield
-        except AuthenticationError as err:
+        except (AuthenticationError, TwoFactorRequired) as err:
+            # A demanded second factor is answered in the reauth flow.
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err

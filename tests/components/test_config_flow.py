@@ -11,8 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.school_portal.api.models import Account, AccountKind
-from custom_components.school_portal.config_flow import _title
+from custom_components.school_portal.api.models import Account, AccountKind, Student
+from custom_components.school_portal.config_flow import (
+    async_entry_title,
+    entry_title,
+)
 from custom_components.school_portal.const import DOMAIN, WEBTOP_DEFAULT_SERVER
 from sandbox.app import Sandbox
 
@@ -22,6 +25,12 @@ from .conftest import PARENT, PARENT_PASSWORD, PUPIL, PUPIL_PASSWORD, unique_id_
 def token_of(sandbox: Sandbox, username: str) -> str:
     """The long-lived browser token the sandbox accepts for a login."""
     return next(a["token"] for a in sandbox.accounts() if a["username"] == username)
+
+
+def stale_login(hass: HomeAssistant, entry: MockConfigEntry, **changes: str) -> None:
+    """Make the entry's stored login one the portal refuses (no live session)."""
+    data = {key: value for key, value in entry.data.items() if key != "session_token"}
+    hass.config_entries.async_update_entry(entry, data=data | changes)
 
 
 async def start_login(hass: HomeAssistant, step: str) -> dict[str, Any]:
@@ -73,11 +82,12 @@ async def test_password_login_creates_entry(
     }
     # The flow's login serves the entry: setting it up logged in only once.
     assert sandbox.log.count("webtop", "user/LoginByUserNameAndPassword") == 1
-    # Titles end up in logs: no username, no pupil name.
-    assert PARENT not in entry.title
+    # Titles end up in logs: the login, never a pupil's name.
     assert entry.title.startswith("Webtop")
     school = sandbox.dataset.school.name("he")
-    assert entry.title == f"Webtop · \u2068{school}\u2069"
+    assert entry.title == f"Webtop · \u2068{school}\u2069 · \u2068{PARENT}\u2069"
+    for pupil in sandbox.dataset.pupils.values():
+        assert pupil.first_name_he not in entry.title
     assert entry.state is ConfigEntryState.LOADED
     assert len(entry.runtime_data.data) == 2
 
@@ -181,6 +191,8 @@ async def test_reauth_password(
 ) -> None:
     """A password entry asks for the password, recovers from a wrong one."""
     entry = init_integration
+    # The password was changed on the site: the stored one and its session die.
+    stale_login(hass, entry, password="old password")
     result = await entry.start_reauth_flow(hass)
     assert result["step_id"] == "reauth_confirm"
     assert [str(key) for key in result["data_schema"].schema] == ["password"]
@@ -366,4 +378,151 @@ async def test_invalid_server(hass: HomeAssistant, server_url: str) -> None:
 def test_title_without_a_school() -> None:
     """A portal that names no school gives its own name as the title."""
     account = Account(id="a", kind=AccountKind.STUDENT, students=())
-    assert _title({"portal": "webtop"}, account) == "Webtop"
+    assert entry_title({"portal": "webtop"}, account, {}) == "Webtop"
+
+
+@pytest.mark.parametrize(
+    ("step", "typed", "fault", "error"),
+    [
+        # A right password that meets Webtop's reCAPTCHA: use a token instead.
+        (
+            "webtop_password",
+            {"password": PARENT_PASSWORD},
+            "two_factor",
+            "captcha_required",
+        ),
+        # A refused token is called a token, not "username, password or token".
+        ("webtop_token", {"token": "dead"}, None, "invalid_token"),
+    ],
+)
+async def test_refusals_say_what_was_refused(
+    hass: HomeAssistant,
+    server_url: str,
+    sandbox: Sandbox,
+    step: str,
+    typed: dict[str, str],
+    fault: str | None,
+    error: str,
+) -> None:
+    """Each way a login is refused has its own text."""
+    result = await start_login(hass, step)
+    if fault:
+        sandbox.faults.set("webtop", fault)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"server": server_url, "username": PARENT, **typed}
+    )
+    assert result["errors"] == {"base": error}
+
+
+async def test_abandoned_flow_blocks_no_new_one(
+    hass: HomeAssistant, server_url: str, sandbox: Sandbox
+) -> None:
+    """A flow left with an error on its form does not hold the account."""
+    result = await start_login(hass, "webtop_password")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"server": server_url, "username": PARENT, "password": "x"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    # The page was reloaded: a new flow, the old one still in progress.
+    result = await start_login(hass, "webtop_password")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {"server": server_url, "username": PARENT, "password": PARENT_PASSWORD},
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_reauth_names_the_login(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The reauth text says which login to renew."""
+    entry = init_integration
+    stale_login(hass, entry, password="old password")
+    result = await entry.start_reauth_flow(hass)
+    placeholders = result["description_placeholders"]
+    assert placeholders["login"] == PARENT
+    assert placeholders["title"] == entry.title
+
+
+async def test_reauth_hides_an_id_number(hass: HomeAssistant, server_url: str) -> None:
+    """A username that is an id number is not shown: the entry's title is."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Webtop · parent of Noa",
+        unique_id="webtop_x",
+        version=2,
+        data={
+            "portal": "webtop",
+            "server": server_url,
+            "username": "012345678",
+            "password": "x",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"]["login"] == "Webtop · parent of Noa"
+
+
+async def test_options_without_change_do_not_reload(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Saving the options unchanged keeps the running entry; the dialog names it."""
+    entry = init_integration
+    coordinator = entry.runtime_data
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["description_placeholders"] == {
+        "name": entry.title,
+        "min_interval": "15",
+        "max_interval": "1440",
+    }
+    defaults = {str(key): key.default() for key in result["data_schema"].schema}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], defaults
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.runtime_data is coordinator
+
+
+def parent_of_two() -> Account:
+    """A parent's account at a school, with two children."""
+    return Account(
+        id="a",
+        kind=AccountKind.PARENT,
+        school="School",
+        students=(
+            Student(id="1", first_name="Noa", last_name="Levi"),
+            Student(id="2", first_name="Yoni", last_name="Levi"),
+        ),
+    )
+
+
+@pytest.mark.parametrize("username", ["012345678", "01234567-8", "123 456 789"])
+def test_title_never_shows_an_id_number(username: str) -> None:
+    """An id number as username: the kind of login and the children's first names."""
+    data = {"portal": "webtop", "username": username}
+    title = entry_title(data, parent_of_two(), {"parent": "parent of {pupils}"})
+    assert title == "Webtop · \u2068School\u2069 · \u2068parent of Noa, Yoni\u2069"
+    pupil = Account(
+        id="b", kind=AccountKind.STUDENT, students=parent_of_two().students[:1]
+    )
+    assert entry_title(data, pupil, {"student": "{pupils} (pupil)"}) == (
+        "Webtop · \u2068Noa (pupil)\u2069"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "login"), [("en", "parent of Noa, Yoni"), ("he", "הורה של Noa, Yoni")]
+)
+async def test_title_words_follow_the_language(
+    hass: HomeAssistant, language: str, login: str
+) -> None:
+    """The kind of login is written in Home Assistant's language."""
+    hass.config.language = language
+    title = await async_entry_title(
+        hass, {"portal": "webtop", "username": "012345678"}, parent_of_two()
+    )
+    assert title == f"Webtop · \u2068School\u2069 · \u2068{login}\u2069"

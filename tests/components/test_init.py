@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from unittest.mock import patch
 
 import pytest
 from aiohttp import DummyCookieJar
+from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -22,12 +25,22 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.school_portal import async_remove_config_entry_device
+from custom_components.school_portal.api.client import create_client
 from custom_components.school_portal.api.errors import ProtocolError
 from custom_components.school_portal.api.models import Holiday
+from custom_components.school_portal.api.util import stable_id
 from custom_components.school_portal.const import DOMAIN, EVENT_SCHOOL_PORTAL
 from sandbox.app import Sandbox
 
-from .conftest import add_homework, pupil_id, refresh
+from .conftest import (
+    PARENT,
+    PARENT_PASSWORD,
+    add_homework,
+    pupil_id,
+    refresh,
+    unique_id_of,
+)
+from .test_portals import account, add_by_qr_code, pronote_data, unique_id
 
 NOA = "p1002"
 
@@ -430,3 +443,176 @@ async def test_portal_cookies_are_never_kept(
     session = init_integration.runtime_data.client._session
     assert isinstance(session.cookie_jar, DummyCookieJar)
     assert session is not async_get_clientsession(hass)
+
+
+# --------------------------------------------------------------------------
+# A second factor demanded at set-up or at a refresh starts a reauth that asks
+# for it (issue 9, item 1; needs the coordinator to raise ConfigEntryAuthFailed)
+
+
+async def answer_pin(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """The reauth that is open shows the PIN step at once; answer it."""
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    # The challenge, not the password the portal still accepts.
+    assert flow["step_id"] == "account_pin"
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"account_pin": "1234"}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["account_pin"] == "1234"
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize("stored_pin", [None, "0000"])
+async def test_pin_demanded_at_setup_starts_reauth(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_server: TestServer,
+    stored_pin: str | None,
+) -> None:
+    """A PIN demanded (or changed) while the entry sets up is asked in a reauth."""
+    login = account(sandbox, sandbox_server, "pronote", "dana.pin")
+    data = pronote_data(login)
+    if stored_pin:
+        data["account_pin"] = stored_pin
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="PRONOTE", unique_id=unique_id(data), data=data
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # Not "retrying setup" forever: the user has something to answer.
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    await answer_pin(hass, entry)
+
+
+async def test_pin_demanded_at_a_refresh_starts_reauth(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    sandbox_server: TestServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A token login whose account starts to demand its PIN: only the PIN is asked."""
+    caplog.set_level(logging.DEBUG)
+    entry = await add_by_qr_code(hass, sandbox, sandbox_server)
+    tokens = [entry.data["token"]]
+    sandbox.faults.set("pronote", "two_factor")
+    sandbox.faults.set("pronote", "expire_sessions")
+    await refresh(hass, entry)
+    assert not entry.runtime_data.last_update_success
+    tokens.append(entry.data["token"])
+    # No new QR code: the device token still works, the PIN completes it.
+    await answer_pin(hass, entry)
+    assert "qr_code" not in entry.data
+    # Neither the rotating tokens nor the device id reach the log.
+    secrets = [*tokens, entry.data["token"], entry.data["device_id"]]
+    assert not [secret for secret in secrets if secret in caplog.text]
+
+
+# --------------------------------------------------------------------------
+# Entries of version 1 and their titles (issue 9, items 3 and 11)
+
+
+async def test_version_1_entry_keeps_its_entities_and_devices(
+    hass: HomeAssistant, entry_data: dict[str, Any], sandbox: Sandbox
+) -> None:
+    """The unique id loses the server's host; entity and device ids stay."""
+    old_id = f"webtop_127.0.0.1_{stable_id('webtop', PARENT)}"
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Ours", unique_id=old_id, data=entry_data, version=1
+    )
+    entry.add_to_hass(hass)
+    # What version 1 registered for a pupil (ids as the client gives them).
+    client = create_client("webtop", async_get_clientsession(hass), entry_data, UTC)
+    account = await client.login()
+    await client.close()
+    noa = next(
+        s for s in account.students if s.name == sandbox.dataset.pupils[NOA].name_he
+    )
+    devices, entities = dr.async_get(hass), er.async_get(hass)
+    device = devices.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, f"{old_id}_{noa.id}")}
+    )
+    homework = entities.async_get_or_create(
+        "todo",
+        DOMAIN,
+        f"{old_id}_{noa.id}_homework",
+        config_entry=entry,
+        device_id=device.id,
+        suggested_object_id="noa_homework",
+    )
+    other = MockConfigEntry(domain="other", unique_id=old_id)
+    other.add_to_hass(hass)
+    foreign = entities.async_get_or_create("sensor", "other", f"{old_id}_x")
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.version == 2
+    assert entry.unique_id == unique_id_of(PARENT)
+    assert entry.state is ConfigEntryState.LOADED
+    migrated = entities.async_get(homework.entity_id)
+    assert migrated is not None
+    assert migrated.unique_id == f"{entry.unique_id}_{noa.id}_homework"
+    assert migrated.device_id == device.id
+    assert devices.async_get(device.id).identifiers == {
+        (DOMAIN, f"{entry.unique_id}_{noa.id}")
+    }
+    # The entity set up now is the one registered before: no duplicate.
+    assert hass.states.get(homework.entity_id) is not None
+    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 2
+    assert not [e for e in states_of(hass, entry) if e.endswith("_homework_2")]
+    # Another integration's ids are not ours to rename.
+    assert entities.async_get(foreign.entity_id).unique_id == f"{old_id}_x"
+
+
+async def test_newer_entry_is_refused(hass: HomeAssistant, entry_data: dict) -> None:
+    """An entry stored by a newer version is not guessed at."""
+    entry = MockConfigEntry(domain=DOMAIN, unique_id="x", data=entry_data, version=3)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+@pytest.mark.parametrize("renamed", [False, True])
+async def test_generated_title_is_renewed(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    sandbox: Sandbox,
+    renamed: bool,
+) -> None:
+    """A title of the old shape names the login after set-up; one the user chose stays."""
+    school = sandbox.dataset.school.name("he")
+    title = "Our kids" if renamed else f"Webtop · \u2068{school}\u2069"
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, title=title)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    expected = f"Webtop · \u2068{school}\u2069 · \u2068{PARENT}\u2069"
+    assert mock_config_entry.title == (title if renamed else expected)
+
+
+async def test_migration_keeps_an_id_that_is_taken(
+    hass: HomeAssistant, entry_data: dict[str, Any], sandbox: Sandbox
+) -> None:
+    """Two version 1 entries of one account: the second keeps its id and still works."""
+    MockConfigEntry(
+        domain=DOMAIN, unique_id=unique_id_of(PARENT), version=2
+    ).add_to_hass(hass)
+    old_id = f"webtop_127.0.0.1_{stable_id('webtop', PARENT)}"
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=old_id, data=entry_data | {"password": "old"}
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.version == 2
+    assert entry.unique_id == old_id
+    # Its reauth recognises its own login.
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"password": PARENT_PASSWORD}
+    )
+    assert result["reason"] == "reauth_successful"

@@ -25,12 +25,12 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
-from custom_components.school_portal.api.client import PORTALS
-from custom_components.school_portal.config_flow import _unique_id
+from custom_components.school_portal.config_flow import entry_unique_id
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
 from .conftest import refresh
+from .test_config_flow import stale_login
 from .test_diagnostics import assert_clean
 
 SCHOOL = "sandbox-gymnasium"
@@ -65,9 +65,9 @@ async def open_form(hass: HomeAssistant, portal: str, step: str) -> dict[str, An
 
 def unique_id(data: dict[str, Any]) -> str:
     """The unique id the config flow gives these settings."""
-    client = PORTALS[data["portal"]].from_config(None, data, dt_util.UTC)  # type: ignore[arg-type]
-    assert client.account_id
-    return _unique_id(data, client.account_id)
+    unique_id = entry_unique_id(data)
+    assert unique_id
+    return unique_id
 
 
 async def set_up(hass: HomeAssistant, data: dict[str, Any]) -> MockConfigEntry:
@@ -90,11 +90,31 @@ async def start_reauth(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
     )
 
 
+async def expect_abort(
+    hass: HomeAssistant, flow_id: str, user_input: dict[str, Any], reason: str
+) -> None:
+    """Submit a form; the flow must end with this reason."""
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+
+
 def entity_ids(hass: HomeAssistant, entry_id: str) -> set[str]:
     """The entity ids of one entry."""
     return {
         item.entity_id
         for item in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    }
+
+
+def pronote_data(login: dict[str, Any]) -> dict[str, Any]:
+    """A PRONOTE password entry's settings for a sandbox login."""
+    return {
+        "portal": "pronote",
+        "server": login["base_url"],
+        "username": login["username"],
+        "password": login["password"],
     }
 
 
@@ -194,13 +214,14 @@ async def test_webuntis_reauth_asks_for_the_secret(
     )
     await hass.async_block_till_done()
     entry = result["result"]
+    stale_login(hass, entry, secret="BBBBBBBBBBBBBBBB")
     result = await start_reauth(hass, entry)
     assert result["step_id"] == "reauth_confirm"
     assert set(result["data_schema"].schema) == {"secret"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"secret": "AAAAAAAAAAAAAAAA"}
     )
-    assert result["errors"] == {"secret": "invalid_auth"}
+    assert result["errors"] == {"secret": "invalid_secret"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"secret": login["secret"]}
     )
@@ -358,7 +379,7 @@ async def test_pronote_qr_login_keeps_a_rotating_token(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"qr_code": code, "qr_pin": "1111"}
     )
-    assert result["errors"] == {"qr_code": "invalid_auth"}
+    assert result["errors"] == {"qr_code": "invalid_qr_login"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"qr_code": code, "qr_pin": "4321"}
     )
@@ -379,6 +400,7 @@ async def test_pronote_qr_login_keeps_a_rotating_token(
     assert entry.data["device_id"] == device_id
 
     # A token that died is replaced by a new QR code.
+    stale_login(hass, entry, token="dead")
     result = await start_reauth(hass, entry)
     assert set(result["data_schema"].schema) == {"qr_code", "qr_pin"}
     result = await hass.config_entries.flow.async_configure(
@@ -470,12 +492,7 @@ async def test_reauth_of_a_pin_account_asks_for_the_pin(
 ) -> None:
     """A PIN the portal starts to demand is asked for in the reauth, then kept."""
     login = account(sandbox, sandbox_server, "pronote", "dana.pin")
-    data = {
-        "portal": "pronote",
-        "server": login["base_url"],
-        "username": login["username"],
-        "password": "old password",
-    }
+    data = pronote_data(login) | {"password": "old password"}
     entry = MockConfigEntry(
         domain=DOMAIN, title="PRONOTE", unique_id=unique_id(data), data=data
     )
@@ -557,22 +574,30 @@ async def test_webuntis_reconfigure_shows_the_school(
     assert result["errors"] == {"school": "unknown_school"}
 
 
-async def test_qr_reauth_that_needs_the_account_pin(
-    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
-) -> None:
-    """A new QR code on an account that now demands its PIN: both end up used."""
+async def add_by_qr_code(
+    hass: HomeAssistant, sandbox: Sandbox, server: TestServer
+) -> MockConfigEntry:
+    """Dana's entry, added through the flow with a PRONOTE QR code."""
     result = await open_form(hass, "pronote", "pronote_qr")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            "qr_code": pronote_qr(sandbox, sandbox_server, "dana.cohen", "1111"),
+            "qr_code": pronote_qr(sandbox, server, "dana.cohen", "1111"),
             "qr_pin": "1111",
         },
     )
     await hass.async_block_till_done()
-    entry = result["result"]
+    return result["result"]
+
+
+async def test_qr_reauth_that_needs_the_account_pin(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """A new QR code on an account that now demands its PIN: both end up used."""
+    entry = await add_by_qr_code(hass, sandbox, sandbox_server)
 
     sandbox.faults.set("pronote", "two_factor")
+    stale_login(hass, entry, token="dead")
     result = await start_reauth(hass, entry)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -625,3 +650,140 @@ async def test_logs_and_diagnostics_stay_clean(
     assert diagnostics["account"] == {"kind": "parent", "pupils": 2}
     assert_clean(str(diagnostics), sandbox)
     assert_clean(caplog.text, sandbox)
+
+
+# --------------------------------------------------------------------------
+# A second factor demanded outside the login form (issue 9, item 1)
+
+
+async def test_reauth_after_a_passing_refusal_needs_nothing(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """A reauth whose stored login works again ends by itself, keeping its token."""
+    login = account(sandbox, sandbox_server, "pronote", "dana.cohen")
+    entry = await set_up(hass, pronote_data(login))
+    result = await start_reauth(hass, entry)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.state is ConfigEntryState.LOADED
+
+
+# --------------------------------------------------------------------------
+# Titles, unique ids and abandoned flows (issue 9, items 3, 8 and 11)
+
+
+async def test_two_logins_at_one_school_have_their_own_title(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """The title names the login, so that a parent's and a pupil's entry differ."""
+    titles = []
+    for username in ("levi.parent", "dana.cohen"):
+        login = account(sandbox, sandbox_server, "pronote", username)
+        result = await open_form(hass, "pronote", "pronote_password")
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {key: login[key] for key in ("username", "password")}
+            | {"server": login["base_url"]},
+        )
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        titles.append(result["title"])
+    school = sandbox.dataset.school.name("fr")
+    assert titles == [
+        f"PRONOTE · \u2068{school}\u2069 · \u2068levi.parent\u2069",
+        f"PRONOTE · \u2068{school}\u2069 · \u2068dana.cohen\u2069",
+    ]
+
+
+async def test_abandoned_pin_step_blocks_no_new_flow(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """A flow left at the PIN (the page reloaded) does not block the account."""
+    login = account(sandbox, sandbox_server, "pronote", "dana.pin")
+    typed = {key: login[key] for key in ("username", "password")}
+    typed["server"] = login["base_url"]
+    result = await open_form(hass, "pronote", "pronote_password")
+    abandoned = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert abandoned["step_id"] == "account_pin"
+
+    result = await open_form(hass, "pronote", "pronote_password")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "account_pin"
+    assert result["description_placeholders"] == {"login": "dana.pin"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"account_pin": login["account_pin"]}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Once the account is added, the abandoned flow cannot add it twice.
+    await expect_abort(
+        hass,
+        abandoned["flow_id"],
+        {"account_pin": login["account_pin"]},
+        "already_configured",
+    )
+
+
+async def test_webuntis_school_moves_to_another_server(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """Reconfigure accepts the same school and login on another server."""
+    login = account(sandbox, sandbox_server, "webuntis", "levi.parent")
+    data = {
+        "portal": "webuntis",
+        "server": "old-server.webuntis.invalid",
+        "school": SCHOOL,
+        "username": "levi.parent",
+        "password": login["password"],
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="WebUntis", unique_id=unique_id(data), data=data, version=2
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    typed = ("server", "school", "username", "password")
+    await expect_abort(
+        hass,
+        result["flow_id"],
+        {key: login[key] for key in typed},
+        "reconfigure_successful",
+    )
+    assert entry.data["server"] == login["server"]
+    assert entry.state is ConfigEntryState.LOADED
+
+    # Another login at that school is still another account.
+    other = account(sandbox, sandbox_server, "webuntis", "dana.cohen")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    await expect_abort(
+        hass, result["flow_id"], {key: other[key] for key in typed}, "wrong_account"
+    )
+
+
+def test_unique_ids_name_the_school_not_the_server() -> None:
+    """WebUntis: the school; PRONOTE: the host (it is the school's); Webtop: none."""
+    webuntis = {"portal": "webuntis", "school": "Gym-A", "username": "Levi"}
+    assert entry_unique_id(webuntis | {"server": "a.webuntis.com"}) == (
+        entry_unique_id(webuntis | {"server": "b.webuntis.com", "username": "levi"})
+    )
+    assert entry_unique_id(webuntis | {"server": "a"}) != entry_unique_id(
+        webuntis | {"server": "a", "school": "gym-b"}
+    )
+    pronote = {"portal": "pronote", "username": "levi"}
+    first = entry_unique_id(pronote | {"server": "https://0123a.index-education.net"})
+    other = entry_unique_id(pronote | {"server": "https://0456b.index-education.net"})
+    assert first != other
+    assert first is not None
+    assert first.startswith("pronote_0123a.index-education.net_")
+    webtop = entry_unique_id(
+        {"portal": "webtop", "server": "https://x", "username": "123456789"}
+    )
+    assert webtop is not None
+    assert "123456789" not in webtop
+    # Unknown before a PRONOTE QR code is opened: no claim then.
+    assert entry_unique_id({"portal": "pronote", "server": "https://x"}) is None

@@ -77,3 +77,33 @@ def test_manifest() -> None:
         assert manifest[key]
     assert manifest["documentation"].startswith("https://")
     assert manifest["requirements"] == []
+
+
+def test_every_form_error_is_raised_by_the_flow() -> None:
+    """No text that is never shown (the old ``pin_required``)."""
+    flow = (ROOT / "config_flow.py").read_text(encoding="utf-8")
+    errors = [
+        key.rsplit(".", 1)[1]
+        for key in load("strings.json")
+        if key.startswith("config.error.")
+    ]
+    assert "pin_required" not in errors
+    assert [key for key in errors if f'"{key}"' not in flow] == []
+
+
+def test_login_errors_name_what_was_refused() -> None:
+    """A refused password is not called "username, password or token"."""
+    english = load("strings.json")
+    assert "token" not in english["config.error.invalid_auth"].lower()
+    assert "token" in english["config.error.invalid_token"].lower()
+    assert "token" in english["config.error.captcha_required"].lower()
+    assert "password" not in english["config.error.invalid_secret"].lower()
+
+
+def test_options_state_the_limits_and_the_entry() -> None:
+    """The options dialog names its entry and says the interval's range."""
+    english = load("strings.json")
+    assert "{name}" in english["options.step.init.title"]
+    scan = english["options.step.init.data_description.scan_interval"]
+    assert "{min_interval}" in scan
+    assert "{max_interval}" in scan

@@ -7,6 +7,7 @@ from .client import PORTALS, PortalClient, create_client
 from .errors import (
     AccountLocked,
     AuthenticationError,
+    CaptchaRequired,
     ConfigurationError,
     ConnectionFailed,
     NotSupported,
@@ -22,6 +23,7 @@ __all__ = [
     "PORTALS",
     "AccountLocked",
     "AuthenticationError",
+    "CaptchaRequired",
     "ConfigurationError",
     "ConnectionFailed",
     "NotSupported",

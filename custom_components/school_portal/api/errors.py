@@ -15,6 +15,10 @@ class AccountLocked(AuthenticationError):
     """The portal blocked the account (too many attempts, or disabled)."""
 
 
+class CaptchaRequired(AuthenticationError):
+    """The portal wants a CAPTCHA solved first: the password was not judged."""
+
+
 class TwoFactorRequired(SchoolPortalError):
     """The portal asks for a second factor before it lets the login in."""
 

@@ -18,7 +18,12 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 
 from .client import PortalClient, SessionExpired, register
-from .errors import AuthenticationError, ConfigurationError, ProtocolError
+from .errors import (
+    AuthenticationError,
+    CaptchaRequired,
+    ConfigurationError,
+    ProtocolError,
+)
 from .models import (
     Account,
     AccountKind,
@@ -616,7 +621,7 @@ class WebtopClient(PortalClient):
         if not ok:
             if error is None:
                 # All error fields empty: Webtop's reCAPTCHA blocked the login.
-                raise AuthenticationError(
+                raise CaptchaRequired(
                     "Webtop refused the login without a reason (reCAPTCHA?): "
                     "use token login"
                 )
