@@ -6,11 +6,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from unittest.mock import patch
 
+import pytest
+from aiohttp.test_utils import TestServer
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.school_portal.api.errors import TwoFactorRequired
 from custom_components.school_portal.api.models import (
     Capability,
     DisciplineEvent,
@@ -32,7 +37,8 @@ from custom_components.school_portal.coordinator import (
 )
 from sandbox.app import Sandbox
 
-from .conftest import pupil_id
+from .conftest import pupil_id, refresh
+from .test_portals import account, unique_id
 
 TODAY = date(2026, 11, 22)
 
@@ -250,3 +256,74 @@ async def test_entities_follow_capabilities(
         )
     }
     assert domains == {"sensor", "event"}
+
+
+def reauth_flows(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """The reauth flows in progress."""
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
+
+
+async def test_second_factor_at_setup_starts_reauth(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """A PIN the portal demands at set-up asks the user; no endless retries."""
+    login = account(sandbox, sandbox_server, "pronote", "dana.pin")
+    data = {
+        "portal": "pronote",
+        "server": login["base_url"],
+        "username": login["username"],
+        "password": login["password"],
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="PRONOTE", unique_id=unique_id(data), data=data
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass)) == 1
+
+
+async def test_second_factor_at_refresh_starts_reauth(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A code the portal starts to demand later asks the user too."""
+    entry = init_integration
+    with patch.object(
+        WebtopClient, "refresh", side_effect=TwoFactorRequired("secret challenge")
+    ):
+        await refresh(hass, entry)
+    assert not entry.runtime_data.last_update_success
+    assert len(reauth_flows(hass)) == 1
+    states = {
+        hass.states.get(item.entity_id).state
+        for item in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+    }
+    assert states == {STATE_UNAVAILABLE}
+    assert "secret challenge" not in caplog.text
+
+
+async def test_school_time_zone_is_loaded_off_the_loop(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The zone's file is read in the executor, never on the event loop."""
+    entry = mock_config_entry
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={"time_zone": "Asia/Jerusalem"}
+    )
+    with patch.object(
+        dt_util, "get_time_zone", side_effect=AssertionError("file read on the loop")
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert str(entry.runtime_data.tz) == "Asia/Jerusalem"
+    assert str(entry.runtime_data.client._tz) == "Asia/Jerusalem"
