@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from unittest.mock import patch
 
 import pytest
 from aiohttp.test_utils import TestServer
+from homeassistant.components import calendar as ha_calendar
+from homeassistant.components.calendar import CalendarEvent
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -143,21 +146,42 @@ def test_lesson_changes_carry_old_and_new_values() -> None:
 
 
 def test_lesson_event_marks_status() -> None:
-    """Cancelled lessons say so in the summary; changes and exams in the description."""
-    words = {"cancelled": "Cancelled", "changed": "Changed", "exam": "Exam"}
+    """Cancelled lessons say so at the start of the title; changes and exams below."""
+    words = {
+        "cancelled": "Cancelled",
+        "changed": "Changed",
+        "exam": "Exam",
+        "cancelled_summary": "Cancelled: {subject}",
+    }
     assert lesson_event(lesson(LessonStatus.CANCELLED), words).summary == (
-        "Maths (Cancelled)"
+        "Cancelled: Maths"
     )
     changed = lesson_event(lesson(LessonStatus.CHANGED, note="Room 14 instead"), words)
     assert changed.summary == "Maths"
-    assert changed.description == "Changed\nRoom 14 instead"
+    # A blank line between lines: the calendar dialog joins single breaks.
+    assert changed.description == "Changed\n\nRoom 14 instead"
     assert changed.location == "12"
     assert lesson_event(lesson(LessonStatus.EXAM), words).description == "Exam"
     assert lesson_event(lesson(LessonStatus.NORMAL), words).description is None
+    note = lesson_event(lesson(LessonStatus.NORMAL, note="Bring\r\n\nthe atlas"), {})
+    assert note.description == "Bring\n\nthe atlas"
     # Without translations the status is still shown, by its key.
     assert (
-        lesson_event(lesson(LessonStatus.CANCELLED), {}).summary == "Maths (cancelled)"
+        lesson_event(lesson(LessonStatus.CANCELLED), {}).summary == "cancelled: Maths"
     )
+
+
+def test_lesson_event_status_where_home_assistant_has_one() -> None:
+    """2026.10+ events carry a status; 2025.4's have no such field."""
+    normal = lesson_event(lesson(LessonStatus.NORMAL), {})
+    cancelled = lesson_event(lesson(LessonStatus.CANCELLED), {})
+    statuses = getattr(ha_calendar, "CalendarEventStatus", None)
+    if statuses is None:
+        assert "status" not in {field.name for field in fields(CalendarEvent)}
+        return
+    assert normal.status is statuses.CONFIRMED
+    # No release offers "cancelled" yet: none rather than a wrong one.
+    assert cancelled.status is getattr(statuses, "CANCELLED", None)
 
 
 async def test_seen_store_forgets_old_keys(
