@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
@@ -127,7 +128,13 @@ async def async_remove_entry(
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: SchoolPortalConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Allow removing the device of a pupil the entry no longer shows."""
+    """Allow removing the device of a pupil the entry no longer shows.
+
+    An entry that is not loaded shows no pupil: its devices may go (they
+    come back with their pupils once it loads).
+    """
+    if entry.state is not ConfigEntryState.LOADED:
+        return True
     coordinator = entry.runtime_data
     return not any(
         coordinator.device_identifier(student_id) in device.identifiers

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
+from homeassistant.components import calendar as ha_calendar
 from homeassistant.components.calendar import (
     CalendarEntity,
     CalendarEntityDescription,
     CalendarEvent,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
 
@@ -25,6 +28,11 @@ TIMETABLE = CalendarEntityDescription(key="timetable", translation_key="timetabl
 SCHOOL_YEAR = CalendarEntityDescription(
     key="exams_holidays", translation_key="exams_holidays"
 )
+
+# Where the translations keep the status words and the cancelled title.
+STATUS_WORDS = f"component.{DOMAIN}.selector.lesson_status.options."
+SUMMARIES = f"component.{DOMAIN}.selector.lesson_summary.options."
+CANCELLED_SUMMARY = "cancelled_summary"
 
 
 async def async_setup_entry(
@@ -50,47 +58,89 @@ async def async_setup_entry(
     add_pupil_entities(entry, async_add_entities, build)
 
 
-def lesson_event(lesson: Lesson, status_words: Mapping[str, str]) -> CalendarEvent:
+def _event_status(lesson: Lesson) -> dict[str, Any]:
+    """The event's status, on Home Assistant versions whose events have one.
+
+    CalendarEvent gained ``status`` in 2026.10; its CalendarEventStatus there
+    knows no "cancelled" (core calendars leave cancelled events out), so a
+    cancelled lesson gets one only once a release offers it. Before 2026.10
+    there is no field at all.
+    """
+    statuses = getattr(ha_calendar, "CalendarEventStatus", None)
+    if statuses is None:
+        return {}
+    if lesson.status is LessonStatus.CANCELLED:
+        cancelled = getattr(statuses, "CANCELLED", None)
+        return {"status": cancelled} if cancelled is not None else {}
+    return {"status": statuses.CONFIRMED}
+
+
+def readable(*parts: str | None) -> str | None:
+    """Lines the calendar dialog keeps apart.
+
+    The frontend may render a description as Markdown, which joins single
+    line breaks; a blank line between lines keeps them apart either way.
+    """
+    lines = [line.strip() for part in parts if part for line in part.splitlines()]
+    return "\n\n".join(line for line in lines if line) or None
+
+
+def lesson_event(lesson: Lesson, words: Mapping[str, str]) -> CalendarEvent:
     """Show a lesson as a calendar event, its status in the user's language."""
     summary = lesson.subject
-    details: list[str] = []
+    status_word: str | None = None
     if lesson.status is not LessonStatus.NORMAL:
-        word = status_words.get(lesson.status.value, lesson.status.value)
-        details.append(word)
+        status_word = words.get(lesson.status.value, lesson.status.value)
         if lesson.status is LessonStatus.CANCELLED:
-            # The calendar card shows only the summary: say it there too.
-            summary = f"{lesson.subject} ({word})"
-    if lesson.teachers:
-        details.append(", ".join(lesson.teachers))
-    if lesson.note:
-        details.append(lesson.note)
+            # At the start: month and week views cut long titles at the end.
+            summary = words.get(
+                CANCELLED_SUMMARY, f"{status_word}: {{subject}}"
+            ).format(subject=lesson.subject)
     return CalendarEvent(
         start=lesson.start,
         end=lesson.end,
         summary=summary,
-        description="\n".join(details) or None,
+        description=readable(status_word, ", ".join(lesson.teachers), lesson.note),
         location=", ".join(lesson.rooms) or None,
         uid=lesson.uid,
+        **_event_status(lesson),
     )
+
+
+async def async_lesson_words(hass: HomeAssistant) -> dict[str, str]:
+    """The words for lesson statuses in the user's language, as of now."""
+    translations = await async_get_translations(
+        hass, hass.config.language, "selector", [DOMAIN]
+    )
+    words = {
+        key.removeprefix(STATUS_WORDS): word
+        for key, word in translations.items()
+        if key.startswith(STATUS_WORDS)
+    }
+    if cancelled := translations.get(f"{SUMMARIES}cancelled"):
+        words[CANCELLED_SUMMARY] = cancelled
+    return words
 
 
 class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
     """A pupil's lessons."""
 
-    _status_words: Mapping[str, str] = {}
+    _words: Mapping[str, str] = {}
 
     async def async_added_to_hass(self) -> None:
-        """Load the words for "cancelled" and "changed" in HA's language."""
+        """Load the status words, and again whenever the language changes."""
         await super().async_added_to_hass()
-        translations = await async_get_translations(
-            self.hass, self.hass.config.language, "selector", [DOMAIN]
+        self._words = await async_lesson_words(self.hass)
+        self.async_on_remove(
+            self.hass.bus.async_listen(
+                EVENT_CORE_CONFIG_UPDATE, self._async_config_changed
+            )
         )
-        prefix = f"component.{DOMAIN}.selector.lesson_status.options."
-        self._status_words = {
-            key.removeprefix(prefix): word
-            for key, word in translations.items()
-            if key.startswith(prefix)
-        }
+
+    async def _async_config_changed(self, _event: Event) -> None:
+        """The user may have picked another language: the state says it too."""
+        self._words = await async_lesson_words(self.hass)
+        self.async_write_ha_state()
 
     @property
     def event(self) -> CalendarEvent | None:
@@ -104,12 +154,14 @@ class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
             ),
             key=lambda lesson: lesson.start,
         )
-        return lesson_event(upcoming[0], self._status_words) if upcoming else None
+        return lesson_event(upcoming[0], self._words) if upcoming else None
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
         """Lessons overlapping any range, read from the portal when needed."""
+        # Read at each view: the language may have changed since set-up.
+        self._words = await async_lesson_words(hass)
         tz = self.coordinator.tz
         lessons = await self.coordinator.async_get_lessons(
             self.student_id,
@@ -119,7 +171,7 @@ class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
             + timedelta(days=1),
         )
         return [
-            lesson_event(lesson, self._status_words)
+            lesson_event(lesson, self._words)
             for lesson in sorted(lessons, key=lambda lesson: lesson.start)
             if lesson.end > start_date and lesson.start < end_date
         ]
@@ -131,7 +183,7 @@ def exam_event(exam: Exam) -> CalendarEvent:
         start=exam.start,
         end=exam.end,
         summary=exam.subject,
-        description=exam.description or None,
+        description=readable(exam.description),
         uid=exam.uid,
     )
 

@@ -12,7 +12,11 @@ from aiohttp import ClientSession, DummyCookieJar
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_SCAN_INTERVAL, CONF_TIME_ZONE
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    HomeAssistantError,
+)
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.storage import Store
@@ -69,6 +73,10 @@ NEWS_HORIZON = timedelta(days=14)
 DONE_RETENTION = timedelta(days=180)
 # How far outside the polled window the calendar reads, each side.
 MAX_READ_AHEAD = timedelta(weeks=26)
+# A pupil absent from the portal keeps its device (names, areas, customisations)
+# this long: a portal hiccup, or Webtop re-reading its pupil list, must not
+# cost the family their set-up.
+DEVICE_RETENTION = timedelta(days=7)
 
 
 def portal_session(hass: HomeAssistant, *, auto_cleanup: bool = True) -> ClientSession:
@@ -84,10 +92,13 @@ def portal_session(hass: HomeAssistant, *, auto_cleanup: bool = True) -> ClientS
     )
 
 
-def school_time_zone(entry: ConfigEntry) -> tzinfo:
-    """The school's time zone: the entry's option, else Home Assistant's."""
+async def school_time_zone(entry: ConfigEntry) -> tzinfo:
+    """The school's time zone: the entry's option, else Home Assistant's.
+
+    Loading a zone reads files: the async variant does it off the event loop.
+    """
     if (name := entry.options.get(CONF_TIME_ZONE)) and (
-        zone := dt_util.get_time_zone(name)
+        zone := await dt_util.async_get_time_zone(name)
     ):
         return zone
     return dt_util.get_default_time_zone()
@@ -243,6 +254,11 @@ class SeenStore:
         self._last_seen = dict(stored.get("items", {}))
         self._seeded = set(stored.get("seeded", []))
 
+    def last_seen(self, key: str) -> date | None:
+        """The day a key was last marked, None when it never was."""
+        day = self._last_seen.get(key)
+        return date.fromisoformat(day) if day else None
+
     def is_seeded(self, student_id: str) -> bool:
         """Whether the pupil's first sync is done."""
         return student_id in self._seeded
@@ -325,10 +341,14 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
     """Polls one portal login for all of its pupils."""
 
     config_entry: SchoolPortalConfigEntry
+    # Set in _async_setup: the school's time zone is loaded off the event
+    # loop, and the client and the window need it.
+    tz: tzinfo
+    client: PortalClient
+    window: DateWindow
 
     def __init__(self, hass: HomeAssistant, entry: SchoolPortalConfigEntry) -> None:
-        """Build the portal client from the entry."""
-        self.tz = school_time_zone(entry)
+        """Prepare polling and the stores; the client comes in _async_setup."""
         self.scan_interval = timedelta(
             minutes=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
         )
@@ -339,15 +359,8 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
             name=DOMAIN,
             update_interval=self.scan_interval,
         )
-        self.client: PortalClient = create_client(
-            entry.data[CONF_PORTAL],
-            portal_session(hass),
-            entry.data,
-            self.tz,
-        )
         self.seen = SeenStore(hass, entry.entry_id)
         self.done = HomeworkDoneStore(hass, entry.entry_id)
-        self.window = self._window()
         self._new_items: list[NewItem] = []
         # What the portal's last "slow down" asked for, in seconds.
         self._retry_after: float | None = None
@@ -358,7 +371,18 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         return self.client.capabilities
 
     async def _async_setup(self) -> None:
-        """Load the stores and log in once."""
+        """Build the client, load the stores and log in once."""
+        entry = self.config_entry
+        self.tz = await school_time_zone(entry)
+        try:
+            self.client = create_client(
+                entry.data[CONF_PORTAL], portal_session(self.hass), entry.data, self.tz
+            )
+        except SchoolPortalError as err:
+            raise ConfigEntryError(
+                translation_domain=DOMAIN, translation_key="invalid_config"
+            ) from err
+        self.window = self._window()
         await self.seen.async_load()
         await self.done.async_load()
         with self._portal_errors():
@@ -373,10 +397,15 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         self._retry_after = None
         try:
             yield
-        except (AuthenticationError, TwoFactorRequired) as err:
-            # A demanded second factor is answered in the reauth flow.
+        except AuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except TwoFactorRequired as err:
+            # Retrying cannot help: only the user can answer the challenge,
+            # and the reauth flow asks for it.
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="second_factor_required"
             ) from err
         except RateLimited as err:
             self._retry_after = err.retry_after
@@ -404,6 +433,14 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
             students = [student for student in students if student.id in wanted]
         return students
 
+    def _deselected_students(self) -> set[str]:
+        """Pupils the account shows but the options leave out."""
+        account = self.client.account
+        wanted = self.config_entry.options.get(CONF_STUDENTS)
+        if not account or not wanted:
+            return set()
+        return {student.id for student in account.students} - set(wanted)
+
     async def _async_update_data(self) -> dict[str, StudentData]:
         """Read every selected pupil, then look for new items."""
         self._new_items = []
@@ -419,8 +456,8 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
             self._persist_session_state()
 
         self.window = window
+        self._tend_devices(set(data))
         await self._detect_new_items(data)
-        self._remove_stale_devices(set(data))
         return data
 
     def _next_interval(self, retry_after: float | None) -> timedelta:
@@ -531,14 +568,43 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         return (DOMAIN, f"{self.config_entry.unique_id}_{student_id}")
 
     @callback
-    def _remove_stale_devices(self, student_ids: set[str]) -> None:
-        """Drop the devices of pupils that left the account or the selection."""
+    def _tend_devices(self, student_ids: set[str]) -> None:
+        """Note when each pupil's device was last seen; drop those long gone.
+
+        A pupil absent from a refresh keeps its device, its entities then
+        unavailable, until it has been gone for DEVICE_RETENTION (the day it
+        was last seen is kept in the seen-store, so restarts do not reset
+        the count). A pupil the user left out of the options goes at once.
+        The device is removed, not detached from the entry: since 2026.8 a
+        device belongs to one entry, and detaching stops working in 2027.8.
+        """
         registry = dr.async_get(self.hass)
+        today = dt_util.now(self.tz).date()
         current = {self.device_identifier(student_id) for student_id in student_ids}
-        entry_id = self.config_entry.entry_id
-        for device in dr.async_entries_for_config_entry(registry, entry_id):
-            if not device.identifiers & current:
-                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+        left_out = {
+            self.device_identifier(student_id)
+            for student_id in self._deselected_students()
+        }
+        # Keyed by the device's identifier, which a pupil has before its
+        # device exists (entities, and so devices, come after a refresh).
+        for identifier in current:
+            self.seen.mark(f"device|{identifier[1]}", today)
+        for device in dr.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
+        ):
+            if device.identifiers & current:
+                continue
+            key = next(
+                f"device|{name}"
+                for domain, name in device.identifiers
+                if domain == DOMAIN
+            )
+            if (last_seen := self.seen.last_seen(key)) is None:
+                # A device made before this was kept: count from today.
+                self.seen.mark(key, today)
+                last_seen = today
+            if device.identifiers & left_out or today - last_seen > DEVICE_RETENTION:
+                registry.async_remove_device(device.id)
 
     def homework_done(self, student_id: str, homework: Homework) -> bool:
         """Whether a homework is done, by the local mark or the portal."""

@@ -15,7 +15,9 @@ from .const import (
     CONF_QR_CODE,
     CONF_QR_LINK,
     CONF_QR_PIN,
+    CONF_SCHOOL,
     CONF_SECRET,
+    CONF_SERVER,
     CONF_SESSION_TOKEN,
 )
 from .coordinator import SchoolPortalConfigEntry
@@ -31,6 +33,9 @@ TO_REDACT = {
     CONF_QR_PIN,
     CONF_ACCOUNT_PIN,
     CONF_DEVICE_ID,
+    # Together they name the school, and with it where the family lives.
+    CONF_SERVER,
+    CONF_SCHOOL,
     "unique_id",
     "title",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Protocol
 
 from homeassistant.core import callback
@@ -32,6 +33,8 @@ class SchoolPortalEntity(CoordinatorEntity[SchoolPortalCoordinator]):
         self.entity_description = description
         self.student_id = student_id
         student = coordinator.data[student_id].student
+        # What is shown while the pupil is away from the portal: nothing.
+        self._absent = StudentData(student=student)
         self._attr_unique_id = (
             f"{coordinator.config_entry.unique_id}_{student_id}_{description.key}"
         )
@@ -51,8 +54,8 @@ class SchoolPortalEntity(CoordinatorEntity[SchoolPortalCoordinator]):
 
     @property
     def student_data(self) -> StudentData:
-        """Everything the last refresh knows about the pupil."""
-        return self.coordinator.data[self.student_id]
+        """Everything the last refresh knows about the pupil (nothing if away)."""
+        return self.coordinator.data.get(self.student_id, self._absent)
 
 
 def add_pupil_entities(
@@ -60,24 +63,30 @@ def add_pupil_entities(
     async_add_entities: AddConfigEntryEntitiesCallback,
     build: Callable[[SchoolPortalCoordinator, str], Iterable[Entity]],
 ) -> None:
-    """Add a platform's entities for every pupil, now and when new ones appear."""
+    """Add a platform's entities for every pupil, now and as pupils (re)appear."""
     coordinator = entry.runtime_data
-    known: set[str] = set()
+    # Unique ids of the entities now in Home Assistant. A pupil away for a
+    # while keeps its entities (unavailable) with its device; once the device
+    # is gone (a week away, or deleted by the user) so are they, and they
+    # come back with the pupil.
+    alive: set[str] = set()
 
     @callback
     def add_new_pupils() -> None:
         if not coordinator.last_update_success:
             return
-        current = set(coordinator.data)
-        # Forget pupils that left, so that their entities return with them.
-        known.intersection_update(current)
-        if new := current - known:
-            known.update(new)
-            async_add_entities(
-                entity
-                for student_id in sorted(new)
-                for entity in build(coordinator, student_id)
-            )
+        missing = [
+            entity
+            for student_id in sorted(coordinator.data)
+            for entity in build(coordinator, student_id)
+            if entity.unique_id not in alive
+        ]
+        for entity in missing:
+            unique_id = entity.unique_id or ""
+            alive.add(unique_id)
+            entity.async_on_remove(partial(alive.discard, unique_id))
+        if missing:
+            async_add_entities(missing)
 
     add_new_pupils()
     entry.async_on_unload(coordinator.async_add_listener(add_new_pupils))

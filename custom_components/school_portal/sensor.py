@@ -1,4 +1,4 @@
-"""Sensors of School Portal: counts and the times of lessons."""
+"""Sensors of School Portal: counts, the times of lessons, the school's notices."""
 
 from __future__ import annotations
 
@@ -18,7 +18,15 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 
-from .api.models import Average, Capability, Grade, Lesson, LessonStatus, Meal
+from .api.models import (
+    Average,
+    Capability,
+    Grade,
+    Lesson,
+    LessonStatus,
+    Meal,
+    Notification,
+)
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 from .entity import SchoolPortalEntity, add_described_entities
 
@@ -174,10 +182,34 @@ def _lunch_today(coordinator: SchoolPortalCoordinator, student_id: str) -> list[
     )
 
 
+def _short(text: str) -> str | None:
+    """At most the 255 characters a state (or a readable attribute) holds."""
+    return (text[:254] + "…" if len(text) > 255 else text) or None
+
+
 def _lunch_summary(coordinator: SchoolPortalCoordinator, student_id: str) -> str | None:
-    # A state holds at most 255 characters; the dishes are in the attributes.
-    summary = ", ".join(_lunch_today(coordinator, student_id))
-    return (summary[:254] + "…" if len(summary) > 255 else summary) or None
+    # The dishes one by one are in the attributes.
+    return _short(", ".join(_lunch_today(coordinator, student_id)))
+
+
+def _latest_notification(
+    coordinator: SchoolPortalCoordinator, student_id: str
+) -> Notification | None:
+    # Stable: of notices on the same day, the portal lists the newest last.
+    notices = sorted(
+        coordinator.data[student_id].notifications, key=lambda notice: notice.when
+    )
+    return notices[-1] if notices else None
+
+
+def _notification_attributes(
+    coordinator: SchoolPortalCoordinator, student_id: str
+) -> dict[str, Any]:
+    latest = _latest_notification(coordinator, student_id)
+    return {
+        "latest": _short(latest.text) if latest else None,
+        "latest_at": latest.when.isoformat() if latest else None,
+    }
 
 
 SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
@@ -269,6 +301,16 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         attributes_fn=lambda coordinator, student_id: {
             "dishes": _lunch_today(coordinator, student_id)
         },
+    ),
+    SchoolPortalSensorDescription(
+        key="notifications",
+        translation_key="notifications",
+        capability=Capability.NOTIFICATIONS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator, student_id: len(
+            coordinator.data[student_id].notifications
+        ),
+        attributes_fn=_notification_attributes,
     ),
 )
 

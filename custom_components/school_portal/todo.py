@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -40,10 +42,23 @@ async def async_setup_entry(
 class SchoolPortalHomeworkList(SchoolPortalEntity, TodoListEntity):
     """A pupil's homework; only the done mark can change."""
 
-    # Only the done mark can change. Due date and description are still shown
-    # (the frontend shows them from the items); without their features the
-    # edit dialog no longer offers fields that would then be refused.
-    _attr_supported_features = TodoListEntityFeature.UPDATE_TODO_ITEM
+    @property
+    def supported_features(self) -> TodoListEntityFeature:
+        """What the edit dialog shows and sends back.
+
+        The dialog shows the due date and the text only for lists that
+        declare them, and then sends them back with every save: they are
+        declared so, and accepted as long as they are unchanged.
+        """
+        features = (
+            TodoListEntityFeature.UPDATE_TODO_ITEM
+            | TodoListEntityFeature.SET_DUE_DATE_ON_ITEM
+            | TodoListEntityFeature.SET_DESCRIPTION_ON_ITEM
+        )
+        # Portals give due days today; a due time is offered where one is given.
+        if any(isinstance(h.due, datetime) for h in self.student_data.homework):
+            features |= TodoListEntityFeature.SET_DUE_DATETIME_ON_ITEM
+        return features
 
     def _item(self, homework: Homework) -> TodoItem:
         done = self.coordinator.homework_done(self.student_id, homework)
@@ -67,7 +82,7 @@ class SchoolPortalHomeworkList(SchoolPortalEntity, TodoListEntity):
         ]
 
     async def async_update_todo_item(self, item: TodoItem) -> None:
-        """Mark a homework done or not done."""
+        """Mark a homework done or not done; the school's fields stay as they are."""
         current = next(
             (
                 self._item(homework)
@@ -80,11 +95,7 @@ class SchoolPortalHomeworkList(SchoolPortalEntity, TodoListEntity):
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="homework_not_found"
             )
-        if (item.summary, item.due, item.description) != (
-            current.summary,
-            current.due,
-            current.description,
-        ):
+        if _school_fields(item) != _school_fields(current):
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="homework_read_only"
             )
@@ -94,3 +105,16 @@ class SchoolPortalHomeworkList(SchoolPortalEntity, TodoListEntity):
                 current.uid or "",
                 item.status == TodoItemStatus.COMPLETED,
             )
+
+
+def _school_fields(item: TodoItem) -> tuple[object, ...]:
+    """Summary, due and text as the dialog gives them back.
+
+    Text may come back with other line ends or trailing space, or empty for
+    none, and a due time to the minute only: none of that is a change.
+    """
+    due: object = item.due
+    if isinstance(due, datetime):
+        due = due.replace(second=0, microsecond=0).timestamp()
+    text = (item.description or "").replace("\r\n", "\n").strip()
+    return ((item.summary or "").strip(), due, text)

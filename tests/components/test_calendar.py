@@ -63,7 +63,7 @@ def starts(events: list[dict[str, Any]]) -> list[tuple[datetime, bool]]:
     return sorted(
         (
             dt_util.parse_datetime(event["start"]["dateTime"]),
-            event["summary"].endswith("(Cancelled)"),
+            event["summary"].startswith("Cancelled: "),
         )
         for event in events
     )
@@ -173,24 +173,29 @@ async def test_read_error(
 
 async def test_status_in_the_users_language(
     hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
+    init_integration: MockConfigEntry,
     sandbox: Sandbox,
     hass_client: Any,
 ) -> None:
-    """A Hebrew-speaking household reads "cancelled" in Hebrew."""
-    hass.config.language = "he"
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    """Cancelled lessons say so first, in the language the user picks, at once."""
+    entity_id = calendar_id(hass, init_integration, sandbox)
     today = dt_util.now().date()
-    status, events = await get_events(
-        hass_client,
-        calendar_id(hass, mock_config_entry, sandbox),
-        today - timedelta(days=7),
-        today + timedelta(days=7),
-    )
-    assert status == HTTPStatus.OK
-    cancelled = [event for event in events if "(" in event["summary"]]
+    start, end = today - timedelta(days=7), today + timedelta(days=7)
+    _, events = await get_events(hass_client, entity_id, start, end)
+    subjects = {event["uid"]: event["summary"] for event in events}
+    cancelled = {
+        event["uid"] for event in events if event["summary"].startswith("Cancelled: ")
+    }
     assert cancelled
-    assert all(event["summary"].endswith("(בוטל)") for event in cancelled)
-    assert all(event["description"].startswith("בוטל") for event in cancelled)
+
+    # A Hebrew-speaking household switches the language: no reload needed.
+    await hass.config.async_update(language="he")
+    await hass.async_block_till_done()
+    status, events = await get_events(hass_client, entity_id, start, end)
+    assert status == HTTPStatus.OK
+    hebrew = {event["uid"]: event for event in events if event["uid"] in cancelled}
+    assert len(hebrew) == len(cancelled)
+    for uid, event in hebrew.items():
+        assert event["summary"] == "בוטל: " + subjects[uid].removeprefix("Cancelled: ")
+        assert event["description"].startswith("בוטל\n\n")
+    assert hass.states.get(entity_id).state in ("on", "off")

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from unittest.mock import patch
 
+import pytest
+from aiohttp.test_utils import TestServer
+from homeassistant.components import calendar as ha_calendar
+from homeassistant.components.calendar import CalendarEvent
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.school_portal.api.errors import TwoFactorRequired
 from custom_components.school_portal.api.models import (
     Capability,
     DisciplineEvent,
@@ -32,7 +40,8 @@ from custom_components.school_portal.coordinator import (
 )
 from sandbox.app import Sandbox
 
-from .conftest import pupil_id
+from .conftest import pupil_id, refresh
+from .test_portals import account, unique_id
 
 TODAY = date(2026, 11, 22)
 
@@ -137,21 +146,42 @@ def test_lesson_changes_carry_old_and_new_values() -> None:
 
 
 def test_lesson_event_marks_status() -> None:
-    """Cancelled lessons say so in the summary; changes and exams in the description."""
-    words = {"cancelled": "Cancelled", "changed": "Changed", "exam": "Exam"}
+    """Cancelled lessons say so at the start of the title; changes and exams below."""
+    words = {
+        "cancelled": "Cancelled",
+        "changed": "Changed",
+        "exam": "Exam",
+        "cancelled_summary": "Cancelled: {subject}",
+    }
     assert lesson_event(lesson(LessonStatus.CANCELLED), words).summary == (
-        "Maths (Cancelled)"
+        "Cancelled: Maths"
     )
     changed = lesson_event(lesson(LessonStatus.CHANGED, note="Room 14 instead"), words)
     assert changed.summary == "Maths"
-    assert changed.description == "Changed\nRoom 14 instead"
+    # A blank line between lines: the calendar dialog joins single breaks.
+    assert changed.description == "Changed\n\nRoom 14 instead"
     assert changed.location == "12"
     assert lesson_event(lesson(LessonStatus.EXAM), words).description == "Exam"
     assert lesson_event(lesson(LessonStatus.NORMAL), words).description is None
+    note = lesson_event(lesson(LessonStatus.NORMAL, note="Bring\r\n\nthe atlas"), {})
+    assert note.description == "Bring\n\nthe atlas"
     # Without translations the status is still shown, by its key.
     assert (
-        lesson_event(lesson(LessonStatus.CANCELLED), {}).summary == "Maths (cancelled)"
+        lesson_event(lesson(LessonStatus.CANCELLED), {}).summary == "cancelled: Maths"
     )
+
+
+def test_lesson_event_status_where_home_assistant_has_one() -> None:
+    """2026.10+ events carry a status; 2025.4's have no such field."""
+    normal = lesson_event(lesson(LessonStatus.NORMAL), {})
+    cancelled = lesson_event(lesson(LessonStatus.CANCELLED), {})
+    statuses = getattr(ha_calendar, "CalendarEventStatus", None)
+    if statuses is None:
+        assert "status" not in {field.name for field in fields(CalendarEvent)}
+        return
+    assert normal.status is statuses.CONFIRMED
+    # No release offers "cancelled" yet: none rather than a wrong one.
+    assert cancelled.status is getattr(statuses, "CANCELLED", None)
 
 
 async def test_seen_store_forgets_old_keys(
@@ -250,3 +280,74 @@ async def test_entities_follow_capabilities(
         )
     }
     assert domains == {"sensor", "event"}
+
+
+def reauth_flows(hass: HomeAssistant) -> list[dict[str, Any]]:
+    """The reauth flows in progress."""
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == SOURCE_REAUTH
+    ]
+
+
+async def test_second_factor_at_setup_starts_reauth(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """A PIN the portal demands at set-up asks the user; no endless retries."""
+    login = account(sandbox, sandbox_server, "pronote", "dana.pin")
+    data = {
+        "portal": "pronote",
+        "server": login["base_url"],
+        "username": login["username"],
+        "password": login["password"],
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="PRONOTE", unique_id=unique_id(data), data=data
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass)) == 1
+
+
+async def test_second_factor_at_refresh_starts_reauth(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A code the portal starts to demand later asks the user too."""
+    entry = init_integration
+    with patch.object(
+        WebtopClient, "refresh", side_effect=TwoFactorRequired("secret challenge")
+    ):
+        await refresh(hass, entry)
+    assert not entry.runtime_data.last_update_success
+    assert len(reauth_flows(hass)) == 1
+    states = {
+        hass.states.get(item.entity_id).state
+        for item in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+    }
+    assert states == {STATE_UNAVAILABLE}
+    assert "secret challenge" not in caplog.text
+
+
+async def test_school_time_zone_is_loaded_off_the_loop(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The zone's file is read in the executor, never on the event loop."""
+    entry = mock_config_entry
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={"time_zone": "Asia/Jerusalem"}
+    )
+    with patch.object(
+        dt_util, "get_time_zone", side_effect=AssertionError("file read on the loop")
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert str(entry.runtime_data.tz) == "Asia/Jerusalem"
+    assert str(entry.runtime_data.client._tz) == "Asia/Jerusalem"

@@ -64,6 +64,7 @@ async def test_diagnostics_redacted(
     assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
     assert diagnostics["entry"]["data"]["username"] == "**REDACTED**"
     assert diagnostics["entry"]["unique_id"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["server"] == "**REDACTED**"
     assert diagnostics["portal"] == "webtop"
     assert diagnostics["account"] == {"kind": "parent", "pupils": 2}
     assert len(diagnostics["pupils"]) == 2
@@ -118,3 +119,29 @@ async def test_logs_stay_clean(
         except AssertionError as err:
             raise AssertionError(f"logger {record.name}: {err}") from None
     assert_clean(caplog.text, sandbox)
+
+
+async def test_diagnostics_hide_the_school(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: Any, hass_client: Any
+) -> None:
+    """The school's name and server say where a family lives: redacted."""
+    # Imported here: test_portals imports this module for its helpers.
+    from .test_portals import account, set_up
+
+    assert await async_setup_component(hass, "diagnostics", {})
+    login = account(sandbox, sandbox_server, "webuntis", PARENT)
+    entry = await set_up(
+        hass,
+        {
+            "portal": "webuntis",
+            "server": login.get("server", login["base_url"]),
+            "school": login["school"],
+            "username": login["username"],
+            "password": login["password"],
+        },
+    )
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    data = diagnostics["entry"]["data"]
+    assert data["school"] == data["server"] == "**REDACTED**"
+    assert login["school"] not in str(diagnostics)
+    assert "127.0.0.1" not in str(diagnostics)

@@ -24,7 +24,6 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.school_portal import async_remove_config_entry_device
 from custom_components.school_portal.api.client import create_client
 from custom_components.school_portal.api.errors import ProtocolError
 from custom_components.school_portal.api.models import Holiday
@@ -292,38 +291,6 @@ async def test_first_sync_is_silent(
         for entity_id, state in states.items()
         if entity_id.startswith("event.")
     )
-
-
-async def test_pupils_come_and_go(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
-) -> None:
-    """A pupil that leaves the account loses its device; one that returns gets it back."""
-    entry = init_integration
-    coordinator = entry.runtime_data
-    registry = dr.async_get(hass)
-    account = coordinator.client.account
-    assert account is not None
-    noa = pupil_id(entry, sandbox, NOA)
-    stale = dr.async_get(hass).async_get_device({coordinator.device_identifier(noa)})
-    assert stale is not None
-    assert not await async_remove_config_entry_device(hass, entry, stale)
-
-    coordinator.client.account = replace(
-        account, students=tuple(s for s in account.students if s.id != noa)
-    )
-    await refresh(hass, entry)
-    assert len(dr.async_entries_for_config_entry(registry, entry.entry_id)) == 1
-    assert registry.async_get_device({coordinator.device_identifier(noa)}) is None
-    assert not [
-        entity_id for entity_id in hass.states.async_entity_ids() if noa in entity_id
-    ]
-    assert await async_remove_config_entry_device(hass, entry, stale)
-
-    coordinator.client.account = account
-    await refresh(hass, entry)
-    assert len(dr.async_entries_for_config_entry(registry, entry.entry_id)) == 2
-    assert len(states_of(hass, entry)) == 2 * 12
-    assert STATE_UNAVAILABLE not in states_of(hass, entry).values()
 
 
 async def test_remove_entry_deletes_stores(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN
@@ -18,6 +19,7 @@ from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
 from .conftest import PARENT, pupil_id
+from .test_portals import account, set_up
 
 NOA = "p1002"
 
@@ -153,3 +155,50 @@ def test_grades_sensors_without_grades_or_numbers() -> None:
     assert _number("14,5") == 14.5
     assert _number("Abs") is None
     assert _number(None) is None
+
+
+async def test_school_notices(
+    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: Any
+) -> None:
+    """WebUntis' messages of the day: how many, and the latest one's text."""
+    login = account(sandbox, sandbox_server, "webuntis", PARENT)
+    entry = await set_up(
+        hass,
+        {
+            "portal": "webuntis",
+            "server": login.get("server", login["base_url"]),
+            **{key: login[key] for key in ("school", "username", "password")},
+        },
+    )
+    today = dt_util.now().date()
+    notices = [
+        notice
+        for notice in sandbox.dataset.notifications(PARENT)
+        if today - timedelta(days=7) <= notice.when.date() <= today
+    ]
+    assert notices
+    registry = er.async_get(hass)
+    sensors = [
+        item.entity_id
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if item.unique_id.endswith("_notifications")
+    ]
+    assert len(sensors) == len(entry.runtime_data.data)
+    for entity_id in sensors:
+        state = hass.states.get(entity_id)
+        assert state.state == str(len(notices))
+        assert state.attributes["latest"] in {notice.text["de"] for notice in notices}
+        assert state.attributes["latest_at"]
+
+
+async def test_no_notices_where_the_portal_reads_none(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Webtop's refresh reads no notices: no sensor that would always say 0."""
+    assert not [
+        item
+        for item in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+        if item.unique_id.endswith("_notifications")
+    ]

@@ -8,7 +8,7 @@ from unittest.mock import AsyncMock, patch
 
 import pytest
 from homeassistant.components.todo import TodoItem
-from homeassistant.components.todo.const import TodoItemStatus
+from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -21,7 +21,7 @@ from custom_components.school_portal.api.webtop import WebtopClient
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
-from .conftest import pupil_id
+from .conftest import pupil_id, refresh
 
 NOA = "p1002"
 
@@ -104,6 +104,28 @@ async def test_done_round_trip_survives_reload(
     assert hass.states.get(entity_id).state == str(len(items))
 
 
+def set_homework_due_tomorrow(sandbox: Sandbox) -> None:
+    """Homework for a subject Noa has tomorrow, set at its lesson this week."""
+    dataset = sandbox.dataset
+    tomorrow = dataset.today + timedelta(days=1)
+    # This week only: a refresh re-reads past weeks only every few hours.
+    held = [
+        lesson
+        for lesson in dataset.lessons(
+            NOA, dataset.today - timedelta(days=2), tomorrow + timedelta(days=1)
+        )
+        if not lesson.cancelled
+    ]
+    given, subject = next(
+        (earlier.day, earlier.subject)
+        for lesson in held
+        if lesson.day == tomorrow
+        for earlier in reversed(held)
+        if earlier.subject == lesson.subject and earlier.day < tomorrow
+    )
+    dataset.add_homework(NOA, subject=subject, description="Due tomorrow", given=given)
+
+
 async def test_due_tomorrow_counts_only_open_homework(
     hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
 ) -> None:
@@ -115,23 +137,56 @@ async def test_due_tomorrow_counts_only_open_homework(
         DOMAIN,
         f"{entry.unique_id}_{pupil_id(entry, sandbox, NOA)}_homework_due_tomorrow",
     )
+    set_homework_due_tomorrow(sandbox)
+    await refresh(hass, entry)
     tomorrow = (dt_util.now().date() + timedelta(days=1)).isoformat()
     due_tomorrow = [
         item for item in await get_items(hass, entity_id) if item["due"] == tomorrow
     ]
+    assert due_tomorrow
     assert hass.states.get(sensor_id).state == str(len(due_tomorrow))
-    if due_tomorrow:
-        await set_status(hass, entity_id, due_tomorrow[0]["uid"], "completed")
-        assert hass.states.get(sensor_id).state == str(len(due_tomorrow) - 1)
+    await set_status(hass, entity_id, due_tomorrow[0]["uid"], "completed")
+    assert hass.states.get(sensor_id).state == str(len(due_tomorrow) - 1)
+
+
+async def test_dialog_saves_unchanged_fields_and_ticks(
+    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+) -> None:
+    """The edit dialog shows due date and text, sends them back, and may tick."""
+    entity_id = todo_id(hass, init_integration, sandbox)
+    features = hass.states.get(entity_id).attributes["supported_features"]
+    assert features & TodoListEntityFeature.UPDATE_TODO_ITEM
+    assert features & TodoListEntityFeature.SET_DUE_DATE_ON_ITEM
+    assert features & TodoListEntityFeature.SET_DESCRIPTION_ON_ITEM
+    # Every portal gives due days: no time field in the dialog.
+    assert not features & TodoListEntityFeature.SET_DUE_DATETIME_ON_ITEM
+    item = (await get_items(hass, entity_id))[0]
+    assert item["description"]
+    # What the dialog sends on save: every field it shows, as it got them.
+    await hass.services.async_call(
+        "todo",
+        "update_item",
+        {
+            "item": item["uid"],
+            "rename": item["summary"],
+            "status": "completed",
+            "due_date": item["due"],
+            "description": item["description"] + "\n",
+        },
+        target={"entity_id": entity_id},
+        blocking=True,
+    )
+    done = {i["uid"]: i["status"] for i in await get_items(hass, entity_id)}
+    assert done[item["uid"]] == "completed"
 
 
 @pytest.mark.parametrize(
-    ("change", "reason"),
+    "change",
     [
-        ({"rename": "Something else"}, "homework_read_only"),
-        # Not offered at all, so Home Assistant refuses them before we see them.
-        ({"description": "x"}, "update_field_not_supported"),
-        ({"due_date": "2030-01-01"}, "update_field_not_supported"),
+        {"rename": "Something else"},
+        {"description": "x"},
+        {"description": None},
+        {"due_date": "2030-01-01"},
     ],
 )
 async def test_only_status_changes(
@@ -139,20 +194,23 @@ async def test_only_status_changes(
     init_integration: MockConfigEntry,
     sandbox: Sandbox,
     change: dict[str, str],
-    reason: str,
 ) -> None:
-    """Homework text and dates belong to the school."""
+    """Homework text and dates belong to the school: our own message says so."""
     entity_id = todo_id(hass, init_integration, sandbox)
-    uid = (await get_items(hass, entity_id))[0]["uid"]
+    item = (await get_items(hass, entity_id))[0]
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             "todo",
             "update_item",
-            {"item": uid, **change},
+            {"item": item["uid"], "status": "completed", **change},
             target={"entity_id": entity_id},
             blocking=True,
         )
-    assert err.value.translation_key == reason
+    # Refused by the integration, not by Home Assistant for a missing feature.
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "homework_read_only"
+    status = {i["uid"]: i["status"] for i in await get_items(hass, entity_id)}
+    assert status[item["uid"]] == "needs_action"
 
 
 async def test_vanished_homework(

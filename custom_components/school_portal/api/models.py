@@ -30,7 +30,6 @@ class Capability(StrEnum):
     EXAMS = "exams"
     NOTIFICATIONS = "notifications"
     MENUS = "menus"
-    PUSH = "push"
 
 
 class LessonStatus(StrEnum):

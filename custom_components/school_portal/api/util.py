@@ -195,6 +195,12 @@ def parse_clock(value: str | None) -> time | None:
 # --- Ids ----------------------------------------------------------------------
 
 
+def stable_id(*parts: object) -> str:
+    """A short id derived from content, for items the portal gives no id."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode())
+    return digest.hexdigest()[:16]
+
+
 # --- Loose JSON ------------------------------------------------------------------
 
 
@@ -215,9 +221,3 @@ def as_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def stable_id(*parts: object) -> str:
-    """A short id derived from content, for items the portal gives no id."""
-    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode())
-    return digest.hexdigest()[:16]

@@ -429,7 +429,8 @@ class WebtopClient(PortalClient):
             Capability.HOMEWORK,
             Capability.MESSAGES,
             Capability.DISCIPLINE,
-            Capability.NOTIFICATIONS,
+            # Not NOTIFICATIONS: the refresh does not read them (the preview
+            # is there, unread_notifications, but no recorded answer to trust).
         }
     )
 
