@@ -12,9 +12,10 @@ Our assumptions: integer ids derived from the dataset's own ids; only the
 current school year is open (other dates: -7004); nobody but staff may read
 ``getStudents`` (-8509); the ``two_factor`` fault blocks the login with -8998
 (WebUntis has no second factor on its API); a REST call without a live session
-is HTTP 401 and one without the right is HTTP 403; the parent's children come
-from ``app/data`` ``user.students``; the import time moves on every dataset
-change the emulator can see (see ``touch``).
+is HTTP 401 and one without the right is HTTP 403 with the recorded
+``{"errors": [...]}`` body (or 200: ``refusal_status``); the parent's children
+come from ``app/data`` ``user.students``; the import time moves on every
+dataset change the emulator can see (see ``touch``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ OTP_STEP = 30
 
 PERSON_STUDENT = 5
 PERSON_PARENT = 12
+# The body of a refused REST resource (HA#153, HA#160).
+REFUSAL = {"errors": [{"code": "INTERNAL_ERROR", "title": "Unerlaubter Zugriff"}]}
 ELEMENT_TYPES = {1: "klasse", 2: "teacher", 3: "subject", 4: "room", 5: "student"}
 
 # Error codes (docs/webuntis-wire.md).
@@ -191,6 +194,12 @@ class WebUntisEmulator:
         # "given" (the lesson date) or "due" (the due date) in the range. The
         # client must find the same homework under each (tests switch it).
         self.homework_filter = "span"
+        # Shapes real servers were seen to send where the notes cannot say
+        # which one a server sends (tests switch them; the client reads all):
+        # - refusal_status: the HTTP status of a refused REST resource. Its
+        #   body is always the recorded {"errors": [...]}; HA#160 saw it with
+        #   403, HA#153's log did not give the status (so: 403 or 200).
+        self.refusal_status = 403
         self._key = f"webuntis-sandbox-{dataset.seed}".encode()
         self._import_time = int(
             datetime.combine(dataset.today, datetime.min.time()).timestamp() * 1000
@@ -577,10 +586,16 @@ class WebUntisEmulator:
         try:
             data = handler(session, request)
         except _RestError as err:
-            return web.json_response(
-                {"errorMessage": err.message}, status=err.status, dumps=_dumps
-            )
+            return self._rest_error(err)
         return web.json_response({"data": data}, dumps=_dumps)
+
+    def _rest_error(self, err: _RestError) -> web.Response:
+        """A REST error; a refusal as recorded (bearer calls too: assumed)."""
+        if err.status == 403:
+            return web.json_response(REFUSAL, status=self.refusal_status, dumps=_dumps)
+        return web.json_response(
+            {"errorMessage": err.message}, status=err.status, dumps=_dumps
+        )
 
     # -- bearer ---------------------------------------------------------------
 
@@ -667,9 +682,7 @@ class WebUntisEmulator:
         try:
             data = handler(session, request)
         except _RestError as err:
-            return web.json_response(
-                {"errorMessage": err.message}, status=err.status, dumps=_dumps
-            )
+            return self._rest_error(err)
         return web.json_response(data, dumps=_dumps)
 
     # -- master data ----------------------------------------------------------

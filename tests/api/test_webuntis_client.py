@@ -571,6 +571,7 @@ async def test_a_method_the_server_lacks_is_just_absent(
     assert all(event.kind is DisciplineKind.ABSENCE for event in data.discipline)
 
 
+@pytest.mark.parametrize("refusal_status", [403, 200])
 @pytest.mark.parametrize(
     "refused",
     [
@@ -584,10 +585,11 @@ async def test_a_method_the_server_lacks_is_just_absent(
     ],
 )
 async def test_a_refused_resource_is_just_absent(
-    make_client: ClientFactory, sandbox: Sandbox, refused: str
+    make_client: ClientFactory, sandbox: Sandbox, refused: str, refusal_status: int
 ) -> None:
     client = make_client(username=PUPIL[0], password=PUPIL[1])
     (pupil,) = (await client.login()).students
+    sandbox.webuntis.refusal_status = refusal_status
     sandbox.webuntis.forbidden.add(refused)
     data = await client.fetch(pupil, WINDOW)
     parts = {
@@ -851,3 +853,28 @@ async def test_a_parent_never_gets_a_siblings_exams(
         own = [e for e in honest[pupil.id].exams if e.start.date() < window.end]
         assert own
         assert await client.rest_exams(pupil, window.start, window.end) == own
+
+
+@pytest.mark.parametrize("refusal_status", [403, 200])
+async def test_the_errors_body_is_a_refusal_not_an_empty_list(
+    make_client: ClientFactory, sandbox: Sandbox, refusal_status: int
+) -> None:
+    """``{"errors": [...]}`` (HA#153, HA#160), with 403 or with 200."""
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    sandbox.webuntis.refusal_status = refusal_status
+    sandbox.webuntis.forbidden.update({"exams", "absences", "homeworks", "news"})
+    year = (sandbox.dataset.year_start, sandbox.dataset.year_end)
+    for read in (
+        lambda: client.rest_exams(pupil, *year),
+        lambda: client.absences(pupil, *year),
+        lambda: client.homework(pupil, WINDOW.start, WINDOW.end),
+        lambda: client.news(TODAY),
+    ):
+        with pytest.raises(NoRight):
+            await read()
+    # The refresh goes on without those parts.
+    data = await client.fetch(pupil, WINDOW)
+    assert data.lessons
+    assert (data.exams, data.homework, data.notifications) == ((), (), ())
+    assert all(event.kind is not DisciplineKind.ABSENCE for event in data.discipline)

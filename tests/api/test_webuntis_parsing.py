@@ -502,3 +502,21 @@ def test_lists_that_are_not_lists_are_protocol_errors() -> None:
             },
             1001,
         )
+
+
+REFUSAL = '{"errors":[{"code":"INTERNAL_ERROR","title":"Unerlaubter Zugriff"}]}'
+
+
+@pytest.mark.parametrize("status", [200, 403])
+def test_the_errors_body_is_a_refusal(status: int) -> None:
+    """HA#153 (status not logged) and HA#160 (403) for /api/exams."""
+    with pytest.raises(NoRight):
+        _decode_rest(HttpResponse(status, REFUSAL, {}))
+
+
+def test_data_beside_errors_is_still_data() -> None:
+    for text in (
+        '{"data": {"exams": []}, "errors": [{"code": "X"}]}',
+        '{"errors": []}',
+    ):
+        assert _decode_rest(HttpResponse(200, text, {})) is not None

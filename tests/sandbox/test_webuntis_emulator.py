@@ -468,3 +468,20 @@ def test_accounts(sandbox: Sandbox) -> None:
     again = Sandbox(today=TODAY).webuntis.accounts("http://127.0.0.1:8765")
     assert again[0]["secret"] == pupil["secret"]
     assert any(row["portal"] == "webuntis" for row in sandbox.accounts())
+
+
+@pytest.mark.parametrize("status", [403, 200])
+async def test_a_refusal_is_the_recorded_errors_body(
+    client: TestClient, sandbox: Sandbox, status: int
+) -> None:
+    """HA#160 saw it with 403; HA#153 did not log the status: either is sent."""
+    sandbox.webuntis.refusal_status = status
+    sandbox.webuntis.forbidden.add("exams")
+    cookie = {"Cookie": f"JSESSIONID={await login(client)}"}
+    response = await client.get(
+        f"{API}/exams?startDate=20260901&endDate=20270620", headers=cookie
+    )
+    assert response.status == status
+    assert await response.json() == {
+        "errors": [{"code": "INTERNAL_ERROR", "title": "Unerlaubter Zugriff"}]
+    }

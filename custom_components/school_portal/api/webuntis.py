@@ -1690,7 +1690,7 @@ def _rpc_error(code: int | None) -> SchoolPortalError:
 
 
 def _decode_rest(response: HttpResponse) -> Any:
-    """A REST answer: 401 is an expired session, 403 no right."""
+    """A REST answer: 401 is an expired session, 403 or an errors body no right."""
     if response.status == 401:
         raise SessionExpired("WebUntis ended the session")
     if response.status == 403:
@@ -1702,11 +1702,32 @@ def _decode_rest(response: HttpResponse) -> Any:
         # A login page instead of data: the session is gone.
         raise SessionExpired("WebUntis answered with a page instead of data")
     try:
-        return json.loads(text)
+        body = json.loads(text)
     except ValueError as err:
         raise ProtocolError(
             "WebUntis answered with something that is not JSON"
         ) from err
+    if _is_refusal(body):
+        raise NoRight("WebUntis refuses this to the login")
+    return body
+
+
+def _is_refusal(body: Any) -> bool:
+    """Whether a REST body is WebUntis' ``{"errors": [...]}`` instead of data.
+
+    Seen for ``/api/exams`` refused to a pupil, ``{"errors": [{"code":
+    "INTERNAL_ERROR", "title": "Unerlaubter Zugriff"}]}``: once with HTTP 403
+    (HA#160) and once where the status was not logged (HA#153), so it may come
+    with 200. The only ``errors`` body anyone has seen is this refusal, and its
+    code is generic: any ``errors`` list without ``data`` is read as "this part
+    is refused", which leaves that part absent and lets the refresh go on.
+    """
+    return (
+        isinstance(body, dict)
+        and "data" not in body
+        and isinstance(body.get("errors"), list)
+        and bool(body["errors"])
+    )
 
 
 async def _post_for_session(
