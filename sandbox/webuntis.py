@@ -200,6 +200,13 @@ class WebUntisEmulator:
         #   body is always the recorded {"errors": [...]}; HA#160 saw it with
         #   403, HA#153's log did not give the status (so: 403 or 200).
         self.refusal_status = 403
+        # - homework_subject: how a homework lesson names its subject:
+        #   "subject" (text, what HA reads), "su" (only [{id, name, longname}])
+        #   or "both" (MMM-old's sample).
+        self.homework_subject = "subject"
+        # - absence_reason: "text" (``reason`` filled) or "id" (``reason``
+        #   empty, only ``reasonId`` into ``absenceReasons``, as MMM-old).
+        self.absence_reason = "text"
         self._key = f"webuntis-sandbox-{dataset.seed}".encode()
         self._import_time = int(
             datetime.combine(dataset.today, datetime.min.time()).timestamp() * 1000
@@ -1142,11 +1149,7 @@ class WebUntisEmulator:
                     "completed": self.homework_completed(item),
                     "attachments": [],
                 }
-                lessons[lesson_id] = {
-                    "id": lesson_id,
-                    "subject": self.dataset.subjects[item.subject].name(LANG),
-                    "lessonType": "Unterricht",
-                }
+                lessons[lesson_id] = self._homework_lesson(lesson_id, item.subject)
                 record = records.setdefault(
                     hw_id,
                     {"homeworkId": hw_id, "teacherId": teacher_id, "elementIds": []},
@@ -1162,6 +1165,21 @@ class WebUntisEmulator:
             "records": list(records.values()),
             "teachers": list(teachers.values()),
         }
+
+    def _homework_lesson(self, lesson_id: int, subject: str) -> dict[str, Any]:
+        name = self.dataset.subjects[subject].name(LANG)
+        lesson: dict[str, Any] = {"id": lesson_id, "lessonType": "Unterricht"}
+        if self.homework_subject in ("subject", "both"):
+            lesson["subject"] = name
+        if self.homework_subject in ("su", "both"):
+            lesson["su"] = [
+                {
+                    "id": self._subject_ids[subject],
+                    "name": self._subject_short(subject),
+                    "longname": name,
+                }
+            ]
+        return lesson
 
     def _rest_exams(self, session: UntisSession, request: web.Request) -> Any:
         pupils = self._rest_pupils(session, request, "exams")
@@ -1227,7 +1245,7 @@ class WebUntisEmulator:
                     "endDate": int_date(record.day),
                     "endTime": int_time(last),
                     "reasonId": 1,
-                    "reason": "Krankheit",
+                    "reason": "Krankheit" if self.absence_reason == "text" else "",
                     "text": localized(record.description, LANG),
                     "excuseStatus": "entsch." if record.justified else "nicht entsch.",
                     "isExcused": bool(record.justified),

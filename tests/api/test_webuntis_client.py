@@ -30,6 +30,7 @@ from custom_components.school_portal.api.models import (
     DisciplineKind,
     LessonStatus,
     Student,
+    StudentData,
 )
 from custom_components.school_portal.api.webuntis import (
     NoRight,
@@ -37,7 +38,7 @@ from custom_components.school_portal.api.webuntis import (
     parse_qr_link,
 )
 from sandbox.app import Sandbox
-from sandbox.dataset import PARENT_PASSWORD, PUPIL_PASSWORD
+from sandbox.dataset import PARENT_PASSWORD, PUPIL_PASSWORD, localized
 from sandbox.webuntis import SCHOOL
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -104,6 +105,13 @@ def _count_authentications(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) ->
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sandbox.webuntis, "_authenticate", counting)
+
+
+async def _pupil_refresh(make_client: ClientFactory) -> StudentData:
+    """The pupil's login and one refresh of WINDOW."""
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    return await client.fetch(pupil, WINDOW)
 
 
 def _account(sandbox: Sandbox, username: str) -> dict[str, object]:
@@ -878,3 +886,43 @@ async def test_the_errors_body_is_a_refusal_not_an_empty_list(
     assert data.lessons
     assert (data.exams, data.homework, data.notifications) == ((), (), ())
     assert all(event.kind is not DisciplineKind.ABSENCE for event in data.discipline)
+
+
+@pytest.mark.parametrize("subject_shape", ["subject", "su", "both"])
+async def test_homework_in_every_shape_seen(
+    make_client: ClientFactory, sandbox: Sandbox, subject_shape: str
+) -> None:
+    """The subject as text or only as ``su``."""
+    sandbox.webuntis.homework_subject = subject_shape
+    data = await _pupil_refresh(make_client)
+    dataset = sandbox.dataset
+    wanted = sorted(
+        (dataset.subjects[item.subject].name("de"), item.description["de"])
+        for item in dataset.homework("p1001")
+        if item.due >= WINDOW.start and item.given < WINDOW.end
+    )
+    assert wanted
+    assert sorted((item.subject, item.description) for item in data.homework) == wanted
+
+
+@pytest.mark.parametrize("reason_shape", ["text", "id"])
+async def test_an_absence_carries_its_reason(
+    make_client: ClientFactory, sandbox: Sandbox, reason_shape: str
+) -> None:
+    """As ``reason`` text, or only as ``reasonId`` into ``absenceReasons``."""
+    sandbox.webuntis.absence_reason = reason_shape
+    data = await _pupil_refresh(make_client)
+    wanted = sorted(
+        "\n".join(
+            part for part in ("Krankheit", localized(r.description, "de")) if part
+        )
+        for r in sandbox.dataset.discipline("p1001")
+        if r.kind == "absence"
+    )
+    assert wanted
+    assert (
+        sorted(
+            e.description for e in data.discipline if e.kind is DisciplineKind.ABSENCE
+        )
+        == wanted
+    )

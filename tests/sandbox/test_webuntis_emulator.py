@@ -65,6 +65,14 @@ async def login(
     return str(body["result"]["sessionId"])
 
 
+async def rest_data(client: TestClient, path: str) -> Any:
+    """``data`` of a REST GET on a new pupil session."""
+    cookie = {"Cookie": f"JSESSIONID={await login(client)}"}
+    response = await client.get(f"{API}/{path}", headers=cookie)
+    assert response.status == 200
+    return (await response.json())["data"]
+
+
 async def test_authenticate_and_cookie(client: TestClient) -> None:
     response = await client.post(
         RPC,
@@ -485,3 +493,37 @@ async def test_a_refusal_is_the_recorded_errors_body(
     assert await response.json() == {
         "errors": [{"code": "INTERNAL_ERROR", "title": "Unerlaubter Zugriff"}]
     }
+
+
+@pytest.mark.parametrize(
+    ("shape", "keys"),
+    [("subject", {"subject"}), ("su", {"su"}), ("both", {"subject", "su"})],
+)
+async def test_homework_lessons_name_their_subject_each_way_seen(
+    client: TestClient, sandbox: Sandbox, shape: str, keys: set[str]
+) -> None:
+    sandbox.webuntis.homework_subject = shape
+    data = await rest_data(
+        client, "homeworks/lessons?startDate=20261101&endDate=20261130"
+    )
+    assert data["lessons"]
+    for lesson in data["lessons"]:
+        assert {"subject", "su"} & lesson.keys() == keys
+        if "su" in keys:
+            (entry,) = lesson["su"]
+            assert set(entry) == {"id", "name", "longname"}
+
+
+@pytest.mark.parametrize("shape", ["text", "id"])
+async def test_absences_give_their_reason_each_way_seen(
+    client: TestClient, sandbox: Sandbox, shape: str
+) -> None:
+    sandbox.webuntis.absence_reason = shape
+    data = await rest_data(
+        client, "classreg/absences/students?startDate=20260901&endDate=20261118"
+    )
+    assert data["absences"]
+    reasons = {row["id"]: row["name"] for row in data["absenceReasons"]}
+    for row in data["absences"]:
+        assert reasons[row["reasonId"]] == "Krankheit"
+        assert row["reason"] == ("Krankheit" if shape == "text" else "")

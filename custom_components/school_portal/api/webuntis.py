@@ -465,7 +465,7 @@ def parse_homework(
 ) -> list[Homework]:
     """Homework of ``/api/homeworks/lessons`` that concerns one pupil."""
     subjects = {
-        as_int(row.get("id")): first_text(row, "subject", "su")
+        as_int(row.get("id")): _lesson_subject(row)
         for row in _rows(data.get("lessons"))
     }
     teachers = {
@@ -504,6 +504,19 @@ def parse_homework(
     return items
 
 
+def _lesson_subject(row: Mapping[str, Any]) -> str:
+    """A homework lesson's subject: ``subject`` text, or only ``su`` entries.
+
+    MMM-old's sample shows both on one row; which rows carry only ``su``
+    (``[{id, name, longname}]``, as in getTimetable) is not known, so either
+    is read, the text first.
+    """
+    subject = row.get("subject")
+    if isinstance(subject, str) and subject.strip():
+        return subject.strip()
+    return ", ".join(_names(row.get("su"), "name"))
+
+
 def parse_rest_exam(student: Student, row: Mapping[str, Any], tz: tzinfo) -> Exam:
     """One exam of ``/api/exams``."""
     day = untis_date(row.get("examDate", row.get("date")))
@@ -522,22 +535,44 @@ def parse_rest_exam(student: Student, row: Mapping[str, Any], tz: tzinfo) -> Exa
     )
 
 
+def absence_reasons(data: Mapping[str, Any]) -> dict[int, str]:
+    """The ``absenceReasons`` of an absences answer, by id."""
+    return {
+        reason_id: name
+        for row in _rows(data.get("absenceReasons"))
+        if (reason_id := as_int(row.get("id"))) is not None
+        and (name := first_text(row, "name", "longName", "longname"))
+    }
+
+
 def parse_absence(
-    student: Student, row: Mapping[str, Any], tz: tzinfo
+    student: Student,
+    row: Mapping[str, Any],
+    tz: tzinfo,
+    reasons: Mapping[int, str] | None = None,
 ) -> DisciplineEvent:
-    """One row of ``/api/classreg/absences/students``."""
+    """One row of ``/api/classreg/absences/students``.
+
+    The reason is the row's ``reason`` text or, when that is empty, its
+    ``reasonId`` looked up in the answer's ``absenceReasons`` (MMM-old shows
+    an empty ``reason`` beside the list; which one a server fills is not
+    known, so both are read).
+    """
     day = untis_date(row.get("startDate"))
     if day is None:
         raise ProtocolError("An absence without date")
     clock = untis_time(row.get("startTime")) or time(0)
     excused = row.get("isExcused")
     reason = first_text(row, "reason")
+    reason_id = as_int(row.get("reasonId"))
+    if not reason and reasons and reason_id is not None:
+        reason = reasons.get(reason_id, "")
     text = html_to_text(first_text(row, "text"))
     return DisciplineEvent(
         uid=stable_id(student.id, "absence", row.get("id"), day.isoformat()),
         kind=DisciplineKind.ABSENCE,
         when=at(day, clock, tz),
-        description=text or reason,
+        description="\n".join(dict.fromkeys(part for part in (reason, text) if part)),
         justified=excused if isinstance(excused, bool) else None,
     )
 
@@ -1466,8 +1501,13 @@ class WebUntisClient(PortalClient):
                 )
             )
         )
-        rows = _rows(data.get("absences") if isinstance(data, dict) else data)
-        return [parse_absence(student, row, self._tz) for row in rows]
+        if not isinstance(data, dict):
+            data = {"absences": data}
+        reasons = absence_reasons(data)
+        return [
+            parse_absence(student, row, self._tz, reasons)
+            for row in _rows(data.get("absences"))
+        ]
 
     async def class_register(
         self, student: Student, start: date, end: date
