@@ -63,6 +63,8 @@ OTP_STEP = 30
 
 PERSON_STUDENT = 5
 PERSON_PARENT = 12
+# A login without a person of its own (python-webuntis#63; what it is, is not known).
+PERSON_NONE = 16
 # The body of a refused REST resource (HA#153, HA#160).
 REFUSAL = {"errors": [{"code": "INTERNAL_ERROR", "title": "Unerlaubter Zugriff"}]}
 ELEMENT_TYPES = {1: "klasse", 2: "teacher", 3: "subject", 4: "room", 5: "student"}
@@ -207,6 +209,10 @@ class WebUntisEmulator:
         # - absence_reason: "text" (``reason`` filled) or "id" (``reason``
         #   empty, only ``reasonId`` into ``absenceReasons``, as MMM-old).
         self.absence_reason = "text"
+        # - login_person: what authenticate says of the login: "own" (its
+        #   person type, id and class) or "none" (personType 16, personId -1,
+        #   klasseId 0: python-webuntis#63).
+        self.login_person = "own"
         self._key = f"webuntis-sandbox-{dataset.seed}".encode()
         self._import_time = int(
             datetime.combine(dataset.today, datetime.min.time()).timestamp() * 1000
@@ -504,7 +510,9 @@ class WebUntisEmulator:
             "personType": self.person_type(login),
             "personId": self.person_id(login),
         }
-        if login.kind == "student":
+        if self.login_person == "none":
+            result |= {"personType": PERSON_NONE, "personId": -1, "klasseId": 0}
+        elif login.kind == "student":
             pupil = self.dataset.pupils[login.pupil_ids[0]]
             result["klasseId"] = self._class_ids[pupil.class_id]
         response = _rpc_answer(call_id, result=result)

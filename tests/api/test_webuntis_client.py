@@ -926,3 +926,52 @@ async def test_an_absence_carries_its_reason(
         )
         == wanted
     )
+
+
+@pytest.mark.parametrize("login_person", ["own", "none"])
+async def test_a_login_without_a_person_of_its_own(
+    make_client: ClientFactory,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    login_person: str,
+) -> None:
+    """personType 16 answers personId -1, klasseId 0 (python-webuntis#63)."""
+    sandbox.webuntis.login_person = login_person
+    classes_asked = []
+    methods = sandbox.webuntis._methods
+    read_classes = methods["getKlassen"]
+
+    def counting(call: object) -> object:
+        classes_asked.append(call)
+        return read_classes(call)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(methods, "getKlassen", counting)
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    # The pupil is the one app/data names, never a pupil -1; no class 0 is
+    # looked up (the class name stays unknown then).
+    assert pupil.context["person_id"] == "1001"
+    assert pupil.class_name == ("8A" if login_person == "own" else None)
+    assert bool(classes_asked) is (login_person == "own")
+    assert (await client.fetch(pupil, WINDOW)).lessons
+    parent = await make_client(username=PARENT[0], password=PARENT[1]).login()
+    assert parent.kind is AccountKind.PARENT
+    assert [kid.context["person_id"] for kid in parent.students] == ["1002", "1003"]
+
+
+async def test_an_account_of_no_person_reads_the_pupils_app_data_lists(
+    make_client: ClientFactory,
+) -> None:
+    """Without the guardian role too; with no pupil listed, nothing to show."""
+    client = make_client(username=PARENT[0], password=PARENT[1])
+    client._person_type, client._person_id, client._klasse_id = 16, -1, 0
+    listed = {"roles": [], "students": [{"id": 1002, "displayName": "Noa Levi"}]}
+    account = await client._account({"user": listed})
+    assert account.kind is AccountKind.PARENT
+    assert [kid.context["person_id"] for kid in account.students] == ["1002"]
+    for user in (
+        {"roles": [], "students": [], "person": {"id": -1}},
+        {"roles": [], "students": [{"id": -1, "displayName": "x"}]},
+    ):
+        with pytest.raises(ProtocolError):
+            await client._account({"user": user})

@@ -527,3 +527,22 @@ async def test_absences_give_their_reason_each_way_seen(
     for row in data["absences"]:
         assert reasons[row["reasonId"]] == "Krankheit"
         assert row["reason"] == ("Krankheit" if shape == "text" else "")
+
+
+async def test_a_login_without_a_person_of_its_own(
+    client: TestClient, sandbox: Sandbox
+) -> None:
+    """As python-webuntis#63 recorded it: personType 16, personId -1, klasseId 0."""
+    sandbox.webuntis.login_person = "none"
+    for user, password in (
+        ("dana.cohen", PUPIL_PASSWORD),
+        ("levi.parent", PARENT_PASSWORD),
+    ):
+        body = await rpc(client, "authenticate", {"user": user, "password": password})
+        result = body["result"]
+        assert (result["personType"], result["personId"], result["klasseId"]) == (
+            16,
+            -1,
+            0,
+        )
+        assert result["sessionId"]

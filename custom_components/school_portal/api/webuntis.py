@@ -668,6 +668,16 @@ def _concerns(exam: Mapping[str, Any], pupil: int) -> bool:
     return not ids or pupil in ids
 
 
+def _known_id(value: Any) -> int | None:
+    """A WebUntis person or class id; None for none.
+
+    Ids are positive. A login without a person of its own answers
+    ``personId: -1`` and ``klasseId: 0`` (python-webuntis#63): absent too.
+    """
+    number = as_int(value)
+    return number if number is not None and number > 0 else None
+
+
 def _split_name(display_name: str) -> tuple[str, str]:
     first, _, last = display_name.strip().rpartition(" ")
     return (first, last) if first else (last, "")
@@ -944,6 +954,7 @@ class WebUntisClient(PortalClient):
         if not isinstance(result, dict) or not first_text(result, "sessionId"):
             raise ProtocolError("WebUntis' login answer has no session")
         self._session_id = first_text(result, "sessionId")
+        # Kept as sent; -1 and 0 mean "none" and are read through _known_id.
         self._person_id = as_int(result.get("personId"))
         self._person_type = as_int(result.get("personType"))
         self._klasse_id = as_int(result.get("klasseId"))
@@ -1042,27 +1053,45 @@ class WebUntisClient(PortalClient):
         user = app_data.get("user")
         user = user if isinstance(user, dict) else {}
         roles = {str(role).upper() for role in _list(user.get("roles"))}
-        parent = self._person_type == PERSON_PARENT or "LEGAL_GUARDIAN" in roles
+        children = _rows(user.get("students"))
+        own_id = _known_id(self._person_id)
+        # A login may name no person of its own: personType 16 answers
+        # personId -1, klasseId 0 (python-webuntis#63). What that type is, is
+        # not known (that account read classes, but no pupils). For a family
+        # it can only be a guardian or a pupil, and app/data says which: the
+        # pupils it lists, as for a parent, else its own person. With neither
+        # there is nothing to show, rather than a pupil -1 in class 0.
+        parent = (
+            self._person_type == PERSON_PARENT
+            or "LEGAL_GUARDIAN" in roles
+            or (own_id is None and bool(children))
+        )
         if parent:
             pupils = [
                 self._student(
-                    as_int(row.get("id")), first_text(row, "displayName"), None, school
+                    _known_id(row.get("id")),
+                    first_text(row, "displayName"),
+                    None,
+                    school,
                 )
-                for row in _rows(user.get("students"))
+                for row in children
             ]
         else:
             person = user.get("person")
-            name = first_text(person, "displayName") if isinstance(person, dict) else ""
-            if self._person_id is None and isinstance(person, dict):
-                self._person_id = as_int(person.get("id"))
-            pupils = [
-                self._student(
-                    self._person_id,
-                    name or self._username,
-                    await self._class_name(self._klasse_id),
-                    school,
-                )
-            ]
+            person = person if isinstance(person, dict) else {}
+            own_id = own_id or _known_id(person.get("id"))
+            pupils = (
+                [
+                    self._student(
+                        own_id,
+                        first_text(person, "displayName") or self._username,
+                        await self._class_name(_known_id(self._klasse_id)),
+                        school,
+                    )
+                ]
+                if own_id is not None
+                else []
+            )
         if not pupils:
             raise ProtocolError("WebUntis shows no pupil for this login")
         return Account(
