@@ -12,9 +12,10 @@ Our assumptions: integer ids derived from the dataset's own ids; only the
 current school year is open (other dates: -7004); nobody but staff may read
 ``getStudents`` (-8509); the ``two_factor`` fault blocks the login with -8998
 (WebUntis has no second factor on its API); a REST call without a live session
-is HTTP 401 and one without the right is HTTP 403; the parent's children come
-from ``app/data`` ``user.students``; the import time moves on every dataset
-change the emulator can see (see ``touch``).
+is HTTP 401 and one without the right is HTTP 403 with the recorded
+``{"errors": [...]}`` body (or 200: ``refusal_status``); the parent's children
+come from ``app/data`` ``user.students``; the import time moves on every
+dataset change the emulator can see (see ``touch``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ OTP_STEP = 30
 
 PERSON_STUDENT = 5
 PERSON_PARENT = 12
+# A login without a person of its own (python-webuntis#63; what it is, is not known).
+PERSON_NONE = 16
+# The body of a refused REST resource (HA#153, HA#160).
+REFUSAL = {"errors": [{"code": "INTERNAL_ERROR", "title": "Unerlaubter Zugriff"}]}
 ELEMENT_TYPES = {1: "klasse", 2: "teacher", 3: "subject", 4: "room", 5: "student"}
 
 # Error codes (docs/webuntis-wire.md).
@@ -191,6 +196,23 @@ class WebUntisEmulator:
         # "given" (the lesson date) or "due" (the due date) in the range. The
         # client must find the same homework under each (tests switch it).
         self.homework_filter = "span"
+        # Shapes real servers were seen to send where the notes cannot say
+        # which one a server sends (tests switch them; the client reads all):
+        # - refusal_status: the HTTP status of a refused REST resource. Its
+        #   body is always the recorded {"errors": [...]}; HA#160 saw it with
+        #   403, HA#153's log did not give the status (so: 403 or 200).
+        self.refusal_status = 403
+        # - homework_subject: how a homework lesson names its subject:
+        #   "subject" (text, what HA reads), "su" (only [{id, name, longname}])
+        #   or "both" (MMM-old's sample).
+        self.homework_subject = "subject"
+        # - absence_reason: "text" (``reason`` filled) or "id" (``reason``
+        #   empty, only ``reasonId`` into ``absenceReasons``, as MMM-old).
+        self.absence_reason = "text"
+        # - login_person: what authenticate says of the login: "own" (its
+        #   person type, id and class) or "none" (personType 16, personId -1,
+        #   klasseId 0: python-webuntis#63).
+        self.login_person = "own"
         self._key = f"webuntis-sandbox-{dataset.seed}".encode()
         self._import_time = int(
             datetime.combine(dataset.today, datetime.min.time()).timestamp() * 1000
@@ -488,7 +510,9 @@ class WebUntisEmulator:
             "personType": self.person_type(login),
             "personId": self.person_id(login),
         }
-        if login.kind == "student":
+        if self.login_person == "none":
+            result |= {"personType": PERSON_NONE, "personId": -1, "klasseId": 0}
+        elif login.kind == "student":
             pupil = self.dataset.pupils[login.pupil_ids[0]]
             result["klasseId"] = self._class_ids[pupil.class_id]
         response = _rpc_answer(call_id, result=result)
@@ -577,10 +601,16 @@ class WebUntisEmulator:
         try:
             data = handler(session, request)
         except _RestError as err:
-            return web.json_response(
-                {"errorMessage": err.message}, status=err.status, dumps=_dumps
-            )
+            return self._rest_error(err)
         return web.json_response({"data": data}, dumps=_dumps)
+
+    def _rest_error(self, err: _RestError) -> web.Response:
+        """A REST error; a refusal as recorded (bearer calls too: assumed)."""
+        if err.status == 403:
+            return web.json_response(REFUSAL, status=self.refusal_status, dumps=_dumps)
+        return web.json_response(
+            {"errorMessage": err.message}, status=err.status, dumps=_dumps
+        )
 
     # -- bearer ---------------------------------------------------------------
 
@@ -667,9 +697,7 @@ class WebUntisEmulator:
         try:
             data = handler(session, request)
         except _RestError as err:
-            return web.json_response(
-                {"errorMessage": err.message}, status=err.status, dumps=_dumps
-            )
+            return self._rest_error(err)
         return web.json_response(data, dumps=_dumps)
 
     # -- master data ----------------------------------------------------------
@@ -1129,11 +1157,7 @@ class WebUntisEmulator:
                     "completed": self.homework_completed(item),
                     "attachments": [],
                 }
-                lessons[lesson_id] = {
-                    "id": lesson_id,
-                    "subject": self.dataset.subjects[item.subject].name(LANG),
-                    "lessonType": "Unterricht",
-                }
+                lessons[lesson_id] = self._homework_lesson(lesson_id, item.subject)
                 record = records.setdefault(
                     hw_id,
                     {"homeworkId": hw_id, "teacherId": teacher_id, "elementIds": []},
@@ -1149,6 +1173,21 @@ class WebUntisEmulator:
             "records": list(records.values()),
             "teachers": list(teachers.values()),
         }
+
+    def _homework_lesson(self, lesson_id: int, subject: str) -> dict[str, Any]:
+        name = self.dataset.subjects[subject].name(LANG)
+        lesson: dict[str, Any] = {"id": lesson_id, "lessonType": "Unterricht"}
+        if self.homework_subject in ("subject", "both"):
+            lesson["subject"] = name
+        if self.homework_subject in ("su", "both"):
+            lesson["su"] = [
+                {
+                    "id": self._subject_ids[subject],
+                    "name": self._subject_short(subject),
+                    "longname": name,
+                }
+            ]
+        return lesson
 
     def _rest_exams(self, session: UntisSession, request: web.Request) -> Any:
         pupils = self._rest_pupils(session, request, "exams")
@@ -1214,7 +1253,7 @@ class WebUntisEmulator:
                     "endDate": int_date(record.day),
                     "endTime": int_time(last),
                     "reasonId": 1,
-                    "reason": "Krankheit",
+                    "reason": "Krankheit" if self.absence_reason == "text" else "",
                     "text": localized(record.description, LANG),
                     "excuseStatus": "entsch." if record.justified else "nicht entsch.",
                     "isExcused": bool(record.justified),

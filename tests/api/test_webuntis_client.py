@@ -30,6 +30,7 @@ from custom_components.school_portal.api.models import (
     DisciplineKind,
     LessonStatus,
     Student,
+    StudentData,
 )
 from custom_components.school_portal.api.webuntis import (
     NoRight,
@@ -37,7 +38,7 @@ from custom_components.school_portal.api.webuntis import (
     parse_qr_link,
 )
 from sandbox.app import Sandbox
-from sandbox.dataset import PARENT_PASSWORD, PUPIL_PASSWORD
+from sandbox.dataset import PARENT_PASSWORD, PUPIL_PASSWORD, localized
 from sandbox.webuntis import SCHOOL
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -104,6 +105,13 @@ def _count_authentications(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) ->
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sandbox.webuntis, "_authenticate", counting)
+
+
+async def _pupil_refresh(make_client: ClientFactory) -> StudentData:
+    """The pupil's login and one refresh of WINDOW."""
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    return await client.fetch(pupil, WINDOW)
 
 
 def _account(sandbox: Sandbox, username: str) -> dict[str, object]:
@@ -253,10 +261,13 @@ async def test_fetch_matches_the_dataset(
 ) -> None:
     client = make_client(username=PUPIL[0], password=PUPIL[1])
     (pupil,) = (await client.login()).students
-    data = await client.fetch(pupil, WINDOW)
+    # Two weeks ahead: the window holds class tests (30 Nov), so that the
+    # exam check below has slots to check.
+    window = DateWindow(WINDOW.start, TODAY + timedelta(days=14))
+    data = await client.fetch(pupil, window)
     dataset = sandbox.dataset
 
-    expected = dataset.lessons("p1001", WINDOW.start, WINDOW.end)
+    expected = dataset.lessons("p1001", window.start, window.end)
     assert [lesson.start.replace(tzinfo=None) for lesson in data.lessons] == [
         lesson.start for lesson in expected
     ]
@@ -280,7 +291,7 @@ async def test_fetch_matches_the_dataset(
     exam_slots = {
         datetime.combine(exam.day, exam.start.time())
         for exam in dataset.exams_of("p1001")
-        if WINDOW.start <= exam.day < WINDOW.end
+        if window.start <= exam.day < window.end
     }
     exam_lessons = [
         lesson
@@ -288,7 +299,8 @@ async def test_fetch_matches_the_dataset(
         if lesson.start.replace(tzinfo=None) in exam_slots
         and lesson.status is LessonStatus.EXAM
     ]
-    assert exam_lessons or not exam_slots
+    assert exam_slots
+    assert {lesson.start.replace(tzinfo=None) for lesson in exam_lessons} == exam_slots
     normal = [x for x in expected if not x.cancelled and not x.substitute_id]
     lesson = by_start[normal[0].start]
     assert lesson.subject == dataset.subjects[normal[0].subject].name("de")
@@ -297,7 +309,7 @@ async def test_fetch_matches_the_dataset(
     homework = [
         item
         for item in dataset.homework("p1001")
-        if item.due >= WINDOW.start and item.given < WINDOW.end
+        if item.due >= window.start and item.given < window.end
     ]
     assert homework
     assert sorted(h.description for h in data.homework) == sorted(
@@ -341,7 +353,7 @@ async def test_fetch_matches_the_dataset(
     ]
 
     assert [exam.start.replace(tzinfo=None) for exam in data.exams] == [
-        exam.start for exam in dataset.exams_of("p1001") if exam.day >= WINDOW.start
+        exam.start for exam in dataset.exams_of("p1001") if exam.day >= window.start
     ]
     assert [h.name for h in data.holidays] == [h.name("de") for h in dataset.holidays]
     assert data.holidays[0].start == dataset.holidays[0].start
@@ -567,6 +579,7 @@ async def test_a_method_the_server_lacks_is_just_absent(
     assert all(event.kind is DisciplineKind.ABSENCE for event in data.discipline)
 
 
+@pytest.mark.parametrize("refusal_status", [403, 200])
 @pytest.mark.parametrize(
     "refused",
     [
@@ -580,10 +593,11 @@ async def test_a_method_the_server_lacks_is_just_absent(
     ],
 )
 async def test_a_refused_resource_is_just_absent(
-    make_client: ClientFactory, sandbox: Sandbox, refused: str
+    make_client: ClientFactory, sandbox: Sandbox, refused: str, refusal_status: int
 ) -> None:
     client = make_client(username=PUPIL[0], password=PUPIL[1])
     (pupil,) = (await client.login()).students
+    sandbox.webuntis.refusal_status = refusal_status
     sandbox.webuntis.forbidden.add(refused)
     data = await client.fetch(pupil, WINDOW)
     parts = {
@@ -847,3 +861,117 @@ async def test_a_parent_never_gets_a_siblings_exams(
         own = [e for e in honest[pupil.id].exams if e.start.date() < window.end]
         assert own
         assert await client.rest_exams(pupil, window.start, window.end) == own
+
+
+@pytest.mark.parametrize("refusal_status", [403, 200])
+async def test_the_errors_body_is_a_refusal_not_an_empty_list(
+    make_client: ClientFactory, sandbox: Sandbox, refusal_status: int
+) -> None:
+    """``{"errors": [...]}`` (HA#153, HA#160), with 403 or with 200."""
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    sandbox.webuntis.refusal_status = refusal_status
+    sandbox.webuntis.forbidden.update({"exams", "absences", "homeworks", "news"})
+    year = (sandbox.dataset.year_start, sandbox.dataset.year_end)
+    for read in (
+        lambda: client.rest_exams(pupil, *year),
+        lambda: client.absences(pupil, *year),
+        lambda: client.homework(pupil, WINDOW.start, WINDOW.end),
+        lambda: client.news(TODAY),
+    ):
+        with pytest.raises(NoRight):
+            await read()
+    # The refresh goes on without those parts.
+    data = await client.fetch(pupil, WINDOW)
+    assert data.lessons
+    assert (data.exams, data.homework, data.notifications) == ((), (), ())
+    assert all(event.kind is not DisciplineKind.ABSENCE for event in data.discipline)
+
+
+@pytest.mark.parametrize("subject_shape", ["subject", "su", "both"])
+async def test_homework_in_every_shape_seen(
+    make_client: ClientFactory, sandbox: Sandbox, subject_shape: str
+) -> None:
+    """The subject as text or only as ``su``."""
+    sandbox.webuntis.homework_subject = subject_shape
+    data = await _pupil_refresh(make_client)
+    dataset = sandbox.dataset
+    wanted = sorted(
+        (dataset.subjects[item.subject].name("de"), item.description["de"])
+        for item in dataset.homework("p1001")
+        if item.due >= WINDOW.start and item.given < WINDOW.end
+    )
+    assert wanted
+    assert sorted((item.subject, item.description) for item in data.homework) == wanted
+
+
+@pytest.mark.parametrize("reason_shape", ["text", "id"])
+async def test_an_absence_carries_its_reason(
+    make_client: ClientFactory, sandbox: Sandbox, reason_shape: str
+) -> None:
+    """As ``reason`` text, or only as ``reasonId`` into ``absenceReasons``."""
+    sandbox.webuntis.absence_reason = reason_shape
+    data = await _pupil_refresh(make_client)
+    wanted = sorted(
+        "\n".join(
+            part for part in ("Krankheit", localized(r.description, "de")) if part
+        )
+        for r in sandbox.dataset.discipline("p1001")
+        if r.kind == "absence"
+    )
+    assert wanted
+    assert (
+        sorted(
+            e.description for e in data.discipline if e.kind is DisciplineKind.ABSENCE
+        )
+        == wanted
+    )
+
+
+@pytest.mark.parametrize("login_person", ["own", "none"])
+async def test_a_login_without_a_person_of_its_own(
+    make_client: ClientFactory,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    login_person: str,
+) -> None:
+    """personType 16 answers personId -1, klasseId 0 (python-webuntis#63)."""
+    sandbox.webuntis.login_person = login_person
+    classes_asked = []
+    methods = sandbox.webuntis._methods
+    read_classes = methods["getKlassen"]
+
+    def counting(call: object) -> object:
+        classes_asked.append(call)
+        return read_classes(call)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(methods, "getKlassen", counting)
+    client = make_client(username=PUPIL[0], password=PUPIL[1])
+    (pupil,) = (await client.login()).students
+    # The pupil is the one app/data names, never a pupil -1; no class 0 is
+    # looked up (the class name stays unknown then).
+    assert pupil.context["person_id"] == "1001"
+    assert pupil.class_name == ("8A" if login_person == "own" else None)
+    assert bool(classes_asked) is (login_person == "own")
+    assert (await client.fetch(pupil, WINDOW)).lessons
+    parent = await make_client(username=PARENT[0], password=PARENT[1]).login()
+    assert parent.kind is AccountKind.PARENT
+    assert [kid.context["person_id"] for kid in parent.students] == ["1002", "1003"]
+
+
+async def test_an_account_of_no_person_reads_the_pupils_app_data_lists(
+    make_client: ClientFactory,
+) -> None:
+    """Without the guardian role too; with no pupil listed, nothing to show."""
+    client = make_client(username=PARENT[0], password=PARENT[1])
+    client._person_type, client._person_id, client._klasse_id = 16, -1, 0
+    listed = {"roles": [], "students": [{"id": 1002, "displayName": "Noa Levi"}]}
+    account = await client._account({"user": listed})
+    assert account.kind is AccountKind.PARENT
+    assert [kid.context["person_id"] for kid in account.students] == ["1002"]
+    for user in (
+        {"roles": [], "students": [], "person": {"id": -1}},
+        {"roles": [], "students": [{"id": -1, "displayName": "x"}]},
+    ):
+        with pytest.raises(ProtocolError):
+            await client._account({"user": user})

@@ -29,6 +29,7 @@ from custom_components.school_portal.api.webuntis import (
     _decode_rest,
     _jwt_lifetime,
     _split_name,
+    absence_reasons,
     classreg_kind,
     normalize_secret,
     normalize_server,
@@ -502,3 +503,64 @@ def test_lists_that_are_not_lists_are_protocol_errors() -> None:
             },
             1001,
         )
+
+
+REFUSAL = '{"errors":[{"code":"INTERNAL_ERROR","title":"Unerlaubter Zugriff"}]}'
+
+
+@pytest.mark.parametrize("status", [200, 403])
+def test_the_errors_body_is_a_refusal(status: int) -> None:
+    """HA#153 (status not logged) and HA#160 (403) for /api/exams."""
+    with pytest.raises(NoRight):
+        _decode_rest(HttpResponse(status, REFUSAL, {}))
+
+
+def test_data_beside_errors_is_still_data() -> None:
+    for text in (
+        '{"data": {"exams": []}, "errors": [{"code": "X"}]}',
+        '{"errors": []}',
+    ):
+        assert _decode_rest(HttpResponse(200, text, {})) is not None
+
+
+def test_homework_subject_only_as_su() -> None:
+    """Lesson rows may name the subject only in ``su`` (MMM-old shows both)."""
+    row = {"date": 20251211, "dueDate": 20251218, "text": "S. 4"}
+    data = {
+        "homeworks": [
+            {**row, "id": 1, "lessonId": 10},
+            {**row, "id": 2, "lessonId": 11},
+        ],
+        "lessons": [
+            {"id": 10, "su": [{"id": 123, "name": "E", "longname": "Englisch"}]},
+            {
+                "id": 11,
+                "subject": "Geographie",
+                "su": [{"id": 124, "name": "GEO", "longname": "Erdkunde"}],
+            },
+        ],
+    }
+    assert [item.subject for item in parse_homework(PUPIL, data, None)] == [
+        "Englisch",
+        "Geographie",
+    ]
+
+
+def test_an_absence_reason_by_id() -> None:
+    """``reasonId`` into ``absenceReasons`` (MMM-old: ``reason`` left empty)."""
+    data = {
+        "absences": [],
+        "absenceReasons": [{"id": 1, "name": "krank"}, {"id": 2, "name": "Arzttermin"}],
+    }
+    reasons = absence_reasons(data)
+    assert reasons == {1: "krank", 2: "Arzttermin"}
+    row = {"id": 1001, "startDate": 20251119, "startTime": 750, "reason": ""}
+
+    def description(**fields: object) -> str:
+        return parse_absence(PUPIL, row | fields, TZ, reasons).description
+
+    assert description(reasonId=2) == "Arzttermin"
+    assert description(reasonId=1, text="Grippe") == "krank\nGrippe"
+    assert description(reasonId=0) == ""  # as recorded: no reason given
+    assert description(reasonId=2, reason="Krankheit") == "Krankheit"
+    assert description(reason="Krankheit", text="Krankheit") == "Krankheit"

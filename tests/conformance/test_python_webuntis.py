@@ -335,3 +335,24 @@ async def test_absences_and_class_register(
     assert all(e.fore_name == "Dana" for e in events)
     categories = await run(session.class_reg_categories)
     assert {c.name for c in categories} >= {"VS", "LOB"}
+
+
+async def test_a_login_without_a_person_of_its_own(
+    sandbox: Sandbox, untis: SessionFactory
+) -> None:
+    """The library takes the personType 16 answer (its own issue #63) as sent."""
+    sandbox.webuntis.login_person = "none"
+    session = untis()
+    await run(session.login)
+    assert (
+        session.login_result["personType"],
+        session.login_result["personId"],
+        session.login_result["klasseId"],
+    ) == (16, -1, 0)
+    # The pupil's timetable is still there by the pupil's own id.
+    periods = await run(
+        lambda: session.timetable(start=MONDAY, end=FRIDAY, student=1001)
+    )
+    assert len(periods) == len(
+        sandbox.dataset.lessons("p1001", MONDAY, FRIDAY + timedelta(days=1))
+    )

@@ -65,6 +65,14 @@ async def login(
     return str(body["result"]["sessionId"])
 
 
+async def rest_data(client: TestClient, path: str) -> Any:
+    """``data`` of a REST GET on a new pupil session."""
+    cookie = {"Cookie": f"JSESSIONID={await login(client)}"}
+    response = await client.get(f"{API}/{path}", headers=cookie)
+    assert response.status == 200
+    return (await response.json())["data"]
+
+
 async def test_authenticate_and_cookie(client: TestClient) -> None:
     response = await client.post(
         RPC,
@@ -468,3 +476,73 @@ def test_accounts(sandbox: Sandbox) -> None:
     again = Sandbox(today=TODAY).webuntis.accounts("http://127.0.0.1:8765")
     assert again[0]["secret"] == pupil["secret"]
     assert any(row["portal"] == "webuntis" for row in sandbox.accounts())
+
+
+@pytest.mark.parametrize("status", [403, 200])
+async def test_a_refusal_is_the_recorded_errors_body(
+    client: TestClient, sandbox: Sandbox, status: int
+) -> None:
+    """HA#160 saw it with 403; HA#153 did not log the status: either is sent."""
+    sandbox.webuntis.refusal_status = status
+    sandbox.webuntis.forbidden.add("exams")
+    cookie = {"Cookie": f"JSESSIONID={await login(client)}"}
+    response = await client.get(
+        f"{API}/exams?startDate=20260901&endDate=20270620", headers=cookie
+    )
+    assert response.status == status
+    assert await response.json() == {
+        "errors": [{"code": "INTERNAL_ERROR", "title": "Unerlaubter Zugriff"}]
+    }
+
+
+@pytest.mark.parametrize(
+    ("shape", "keys"),
+    [("subject", {"subject"}), ("su", {"su"}), ("both", {"subject", "su"})],
+)
+async def test_homework_lessons_name_their_subject_each_way_seen(
+    client: TestClient, sandbox: Sandbox, shape: str, keys: set[str]
+) -> None:
+    sandbox.webuntis.homework_subject = shape
+    data = await rest_data(
+        client, "homeworks/lessons?startDate=20261101&endDate=20261130"
+    )
+    assert data["lessons"]
+    for lesson in data["lessons"]:
+        assert {"subject", "su"} & lesson.keys() == keys
+        if "su" in keys:
+            (entry,) = lesson["su"]
+            assert set(entry) == {"id", "name", "longname"}
+
+
+@pytest.mark.parametrize("shape", ["text", "id"])
+async def test_absences_give_their_reason_each_way_seen(
+    client: TestClient, sandbox: Sandbox, shape: str
+) -> None:
+    sandbox.webuntis.absence_reason = shape
+    data = await rest_data(
+        client, "classreg/absences/students?startDate=20260901&endDate=20261118"
+    )
+    assert data["absences"]
+    reasons = {row["id"]: row["name"] for row in data["absenceReasons"]}
+    for row in data["absences"]:
+        assert reasons[row["reasonId"]] == "Krankheit"
+        assert row["reason"] == ("Krankheit" if shape == "text" else "")
+
+
+async def test_a_login_without_a_person_of_its_own(
+    client: TestClient, sandbox: Sandbox
+) -> None:
+    """As python-webuntis#63 recorded it: personType 16, personId -1, klasseId 0."""
+    sandbox.webuntis.login_person = "none"
+    for user, password in (
+        ("dana.cohen", PUPIL_PASSWORD),
+        ("levi.parent", PARENT_PASSWORD),
+    ):
+        body = await rpc(client, "authenticate", {"user": user, "password": password})
+        result = body["result"]
+        assert (result["personType"], result["personId"], result["klasseId"]) == (
+            16,
+            -1,
+            0,
+        )
+        assert result["sessionId"]

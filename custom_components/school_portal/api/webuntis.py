@@ -465,7 +465,7 @@ def parse_homework(
 ) -> list[Homework]:
     """Homework of ``/api/homeworks/lessons`` that concerns one pupil."""
     subjects = {
-        as_int(row.get("id")): first_text(row, "subject", "su")
+        as_int(row.get("id")): _lesson_subject(row)
         for row in _rows(data.get("lessons"))
     }
     teachers = {
@@ -504,6 +504,19 @@ def parse_homework(
     return items
 
 
+def _lesson_subject(row: Mapping[str, Any]) -> str:
+    """A homework lesson's subject: ``subject`` text, or only ``su`` entries.
+
+    MMM-old's sample shows both on one row; which rows carry only ``su``
+    (``[{id, name, longname}]``, as in getTimetable) is not known, so either
+    is read, the text first.
+    """
+    subject = row.get("subject")
+    if isinstance(subject, str) and subject.strip():
+        return subject.strip()
+    return ", ".join(_names(row.get("su"), "name"))
+
+
 def parse_rest_exam(student: Student, row: Mapping[str, Any], tz: tzinfo) -> Exam:
     """One exam of ``/api/exams``."""
     day = untis_date(row.get("examDate", row.get("date")))
@@ -522,22 +535,44 @@ def parse_rest_exam(student: Student, row: Mapping[str, Any], tz: tzinfo) -> Exa
     )
 
 
+def absence_reasons(data: Mapping[str, Any]) -> dict[int, str]:
+    """The ``absenceReasons`` of an absences answer, by id."""
+    return {
+        reason_id: name
+        for row in _rows(data.get("absenceReasons"))
+        if (reason_id := as_int(row.get("id"))) is not None
+        and (name := first_text(row, "name", "longName", "longname"))
+    }
+
+
 def parse_absence(
-    student: Student, row: Mapping[str, Any], tz: tzinfo
+    student: Student,
+    row: Mapping[str, Any],
+    tz: tzinfo,
+    reasons: Mapping[int, str] | None = None,
 ) -> DisciplineEvent:
-    """One row of ``/api/classreg/absences/students``."""
+    """One row of ``/api/classreg/absences/students``.
+
+    The reason is the row's ``reason`` text or, when that is empty, its
+    ``reasonId`` looked up in the answer's ``absenceReasons`` (MMM-old shows
+    an empty ``reason`` beside the list; which one a server fills is not
+    known, so both are read).
+    """
     day = untis_date(row.get("startDate"))
     if day is None:
         raise ProtocolError("An absence without date")
     clock = untis_time(row.get("startTime")) or time(0)
     excused = row.get("isExcused")
     reason = first_text(row, "reason")
+    reason_id = as_int(row.get("reasonId"))
+    if not reason and reasons and reason_id is not None:
+        reason = reasons.get(reason_id, "")
     text = html_to_text(first_text(row, "text"))
     return DisciplineEvent(
         uid=stable_id(student.id, "absence", row.get("id"), day.isoformat()),
         kind=DisciplineKind.ABSENCE,
         when=at(day, clock, tz),
-        description=text or reason,
+        description="\n".join(dict.fromkeys(part for part in (reason, text) if part)),
         justified=excused if isinstance(excused, bool) else None,
     )
 
@@ -631,6 +666,16 @@ def _concerns(exam: Mapping[str, Any], pupil: int) -> bool:
     ids = {as_int(row.get("id")) for row in assigned if isinstance(row, dict)}
     ids.discard(None)
     return not ids or pupil in ids
+
+
+def _known_id(value: Any) -> int | None:
+    """A WebUntis person or class id; None for none.
+
+    Ids are positive. A login without a person of its own answers
+    ``personId: -1`` and ``klasseId: 0`` (python-webuntis#63): absent too.
+    """
+    number = as_int(value)
+    return number if number is not None and number > 0 else None
 
 
 def _split_name(display_name: str) -> tuple[str, str]:
@@ -909,6 +954,7 @@ class WebUntisClient(PortalClient):
         if not isinstance(result, dict) or not first_text(result, "sessionId"):
             raise ProtocolError("WebUntis' login answer has no session")
         self._session_id = first_text(result, "sessionId")
+        # Kept as sent; -1 and 0 mean "none" and are read through _known_id.
         self._person_id = as_int(result.get("personId"))
         self._person_type = as_int(result.get("personType"))
         self._klasse_id = as_int(result.get("klasseId"))
@@ -1007,27 +1053,45 @@ class WebUntisClient(PortalClient):
         user = app_data.get("user")
         user = user if isinstance(user, dict) else {}
         roles = {str(role).upper() for role in _list(user.get("roles"))}
-        parent = self._person_type == PERSON_PARENT or "LEGAL_GUARDIAN" in roles
+        children = _rows(user.get("students"))
+        own_id = _known_id(self._person_id)
+        # A login may name no person of its own: personType 16 answers
+        # personId -1, klasseId 0 (python-webuntis#63). What that type is, is
+        # not known (that account read classes, but no pupils). For a family
+        # it can only be a guardian or a pupil, and app/data says which: the
+        # pupils it lists, as for a parent, else its own person. With neither
+        # there is nothing to show, rather than a pupil -1 in class 0.
+        parent = (
+            self._person_type == PERSON_PARENT
+            or "LEGAL_GUARDIAN" in roles
+            or (own_id is None and bool(children))
+        )
         if parent:
             pupils = [
                 self._student(
-                    as_int(row.get("id")), first_text(row, "displayName"), None, school
+                    _known_id(row.get("id")),
+                    first_text(row, "displayName"),
+                    None,
+                    school,
                 )
-                for row in _rows(user.get("students"))
+                for row in children
             ]
         else:
             person = user.get("person")
-            name = first_text(person, "displayName") if isinstance(person, dict) else ""
-            if self._person_id is None and isinstance(person, dict):
-                self._person_id = as_int(person.get("id"))
-            pupils = [
-                self._student(
-                    self._person_id,
-                    name or self._username,
-                    await self._class_name(self._klasse_id),
-                    school,
-                )
-            ]
+            person = person if isinstance(person, dict) else {}
+            own_id = own_id or _known_id(person.get("id"))
+            pupils = (
+                [
+                    self._student(
+                        own_id,
+                        first_text(person, "displayName") or self._username,
+                        await self._class_name(_known_id(self._klasse_id)),
+                        school,
+                    )
+                ]
+                if own_id is not None
+                else []
+            )
         if not pupils:
             raise ProtocolError("WebUntis shows no pupil for this login")
         return Account(
@@ -1466,8 +1530,13 @@ class WebUntisClient(PortalClient):
                 )
             )
         )
-        rows = _rows(data.get("absences") if isinstance(data, dict) else data)
-        return [parse_absence(student, row, self._tz) for row in rows]
+        if not isinstance(data, dict):
+            data = {"absences": data}
+        reasons = absence_reasons(data)
+        return [
+            parse_absence(student, row, self._tz, reasons)
+            for row in _rows(data.get("absences"))
+        ]
 
     async def class_register(
         self, student: Student, start: date, end: date
@@ -1690,7 +1759,7 @@ def _rpc_error(code: int | None) -> SchoolPortalError:
 
 
 def _decode_rest(response: HttpResponse) -> Any:
-    """A REST answer: 401 is an expired session, 403 no right."""
+    """A REST answer: 401 is an expired session, 403 or an errors body no right."""
     if response.status == 401:
         raise SessionExpired("WebUntis ended the session")
     if response.status == 403:
@@ -1702,11 +1771,32 @@ def _decode_rest(response: HttpResponse) -> Any:
         # A login page instead of data: the session is gone.
         raise SessionExpired("WebUntis answered with a page instead of data")
     try:
-        return json.loads(text)
+        body = json.loads(text)
     except ValueError as err:
         raise ProtocolError(
             "WebUntis answered with something that is not JSON"
         ) from err
+    if _is_refusal(body):
+        raise NoRight("WebUntis refuses this to the login")
+    return body
+
+
+def _is_refusal(body: Any) -> bool:
+    """Whether a REST body is WebUntis' ``{"errors": [...]}`` instead of data.
+
+    Seen for ``/api/exams`` refused to a pupil, ``{"errors": [{"code":
+    "INTERNAL_ERROR", "title": "Unerlaubter Zugriff"}]}``: once with HTTP 403
+    (HA#160) and once where the status was not logged (HA#153), so it may come
+    with 200. The only ``errors`` body anyone has seen is this refusal, and its
+    code is generic: any ``errors`` list without ``data`` is read as "this part
+    is refused", which leaves that part absent and lets the refresh go on.
+    """
+    return (
+        isinstance(body, dict)
+        and "data" not in body
+        and isinstance(body.get("errors"), list)
+        and bool(body["errors"])
+    )
 
 
 async def _post_for_session(
