@@ -546,6 +546,29 @@ def test_homework_subject_only_as_su() -> None:
     ]
 
 
+@pytest.mark.parametrize("text", ["-", " - ", "--", "\u2013"])
+def test_a_dash_is_no_homework_text(text: str) -> None:
+    """Teachers type "-" when they write nothing: no text, yet still a homework.
+
+    The row keeps its lesson, due date and done flag (recorded: MMM-Webuntis'
+    sample), so the to-do item stays; only the placeholder is not shown.
+    """
+    data = {
+        "homeworks": [
+            {"id": 1, "lessonId": 10, "date": 20251211, "dueDate": 20251218,
+             "text": text, "remark": ""},
+            {"id": 2, "lessonId": 10, "date": 20251211, "dueDate": 20251218,
+             "text": text, "remark": "Heft mitbringen"},
+            {"id": 3, "lessonId": 10, "date": 20251211, "dueDate": 20251218,
+             "text": "a-b"},
+        ],
+        "lessons": [{"id": 10, "subject": "Englisch"}],
+    }  # fmt: skip
+    items = parse_homework(PUPIL, data, None)
+    assert [item.description for item in items] == ["", "Heft mitbringen", "a-b"]
+    assert [item.subject for item in items] == ["Englisch"] * 3
+
+
 def test_an_absence_reason_by_id() -> None:
     """``reasonId`` into ``absenceReasons`` (MMM-old: ``reason`` left empty)."""
     data = {

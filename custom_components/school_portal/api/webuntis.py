@@ -109,6 +109,11 @@ OTP_STEP = 30
 OTP_DIGITS = 6
 
 _BASE32 = re.compile(r"^[A-Z2-7]+=*$")
+# What teachers type in the homework field when they write nothing (MMM-Webuntis'
+# sample: "-"). It is no text; the row stays a homework all the same: it has a
+# lesson, a due date and a done flag, and dropping it could lose a real task
+# whose words are in the class register (the product never loses homework).
+_PLACEHOLDER_TEXT = re.compile(r"[-\u2013\u2014\s]*")
 _NAME_FIELDS = ["id", "name", "longname", "externalkey"]
 
 # Class-register categories are free text: map them by keyword, first match.
@@ -484,6 +489,8 @@ def parse_homework(
         if due is None or homework_id is None:
             raise ProtocolError("A homework without id or due date")
         text = html_to_text(first_text(row, "text"))
+        if _PLACEHOLDER_TEXT.fullmatch(text):
+            text = ""
         remark = html_to_text(first_text(row, "remark"))
         completed = row.get("completed")
         items.append(
