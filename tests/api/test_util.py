@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.school_portal.api.errors import ConfigurationError
 from custom_components.school_portal.api.util import (
     as_int,
     base64_html_to_text,
@@ -18,6 +19,7 @@ from custom_components.school_portal.api.util import (
     portal_datetime,
     preview,
     stable_id,
+    timeout_setting,
 )
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
@@ -98,3 +100,16 @@ def test_loose_json_values() -> None:
     row = {"name": "  ", "longName": " Maths ", "short": "M"}
     assert first_text(row, "name", "longName", "short") == "Maths"
     assert first_text(row, "missing") == ""
+
+
+@pytest.mark.parametrize("raw", ["x", None, "", 0, -1, "0", float("inf"), float("nan")])
+def test_a_timeout_that_is_no_positive_number_is_a_configuration_error(
+    raw: object,
+) -> None:
+    with pytest.raises(ConfigurationError):
+        timeout_setting(raw)
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [(5, 5.0), ("2.5", 2.5), (0.2, 0.2)])
+def test_a_timeout_in_seconds(raw: object, seconds: float) -> None:
+    assert timeout_setting(raw) == seconds

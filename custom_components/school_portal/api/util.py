@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import html
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from .errors import ConnectionFailed, PortalUnavailable, RateLimited
+from .errors import ConfigurationError, ConnectionFailed, PortalUnavailable, RateLimited
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -221,3 +222,23 @@ def as_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- Settings -------------------------------------------------------------------
+
+
+def timeout_setting(raw: Any) -> float:
+    """A client's ``timeout`` setting in seconds.
+
+    A setting that is no positive number is the user's to fix, like a bad
+    server address: ConfigurationError, which every caller treats as "this
+    setting cannot be used" (a bare ValueError from ``float`` would reach Home
+    Assistant as an unexpected error).
+    """
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError) as err:
+        raise ConfigurationError("The timeout is not a number of seconds") from err
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigurationError("The timeout must be a positive number of seconds")
+    return seconds

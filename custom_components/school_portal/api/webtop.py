@@ -9,7 +9,6 @@ shared session never stores it.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar, Self
@@ -51,6 +50,7 @@ from .util import (
     portal_datetime,
     preview,
     stable_id,
+    timeout_setting,
 )
 
 DEFAULT_SERVER = "https://webtopserver.smartschool.co.il"
@@ -480,12 +480,7 @@ class WebtopClient(PortalClient):
         server address, it is the user's to fix, and the config flow says so
         (a bare ValueError would reach Home Assistant as an unexpected error).
         """
-        try:
-            timeout = float(config.get("timeout", DEFAULT_TIMEOUT))
-        except (TypeError, ValueError) as err:
-            raise ConfigurationError("The timeout is not a number") from err
-        if not math.isfinite(timeout) or timeout <= 0:
-            raise ConfigurationError("The timeout must be a positive number of seconds")
+        timeout = timeout_setting(config.get("timeout", DEFAULT_TIMEOUT))
         return cls(
             session,
             username=str(config.get("username", "")),

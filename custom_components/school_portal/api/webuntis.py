@@ -66,6 +66,7 @@ from .util import (
     portal_datetime,
     preview,
     stable_id,
+    timeout_setting,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -783,10 +784,7 @@ class WebUntisClient(PortalClient):
         cls, session: aiohttp.ClientSession, config: Mapping[str, Any], tz: tzinfo
     ) -> Self:
         """Build a client from a config entry's data."""
-        try:
-            timeout = float(config.get("timeout", DEFAULT_TIMEOUT))
-        except (TypeError, ValueError) as err:
-            raise ConfigurationError("The timeout is not a number") from err
+        timeout = timeout_setting(config.get("timeout", DEFAULT_TIMEOUT))
         return cls(
             session,
             server=str(config.get("server") or ""),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
@@ -39,7 +38,7 @@ from ..models import (
     Student,
     StudentData,
 )
-from ..util import DEFAULT_TIMEOUT, stable_id
+from ..util import DEFAULT_TIMEOUT, stable_id, timeout_setting
 from . import parse
 from .crypto import DecryptError, aes_encrypt, decrypt_qr_value
 from .session import DESKTOP_QUERY, MOBILE_QUERY, PronoteSession
@@ -110,22 +109,6 @@ def parse_qr_code(text: str) -> dict[str, str]:
     ):
         raise ConfigurationError("The QR code lacks jeton, login or url")
     return {key: str(data[key]) for key in ("jeton", "login", "url")}
-
-
-def timeout_setting(raw: Any) -> float:
-    """The `timeout` setting in seconds.
-
-    A setting that is no positive number is the user's to fix, like a bad
-    address: ConfigurationError (not the bare ValueError of `float`), which
-    every caller already treats as "this setting cannot be used".
-    """
-    try:
-        seconds = float(raw)
-    except (TypeError, ValueError) as err:
-        raise ConfigurationError("The timeout is not a number of seconds") from err
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ConfigurationError("The timeout must be a positive number of seconds")
-    return seconds
 
 
 def _root(page_url: str) -> str:
