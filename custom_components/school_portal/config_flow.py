@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
 import zoneinfo
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -293,6 +295,10 @@ _REFUSED: dict[str, str] = {
 # Per kind of second factor (`TwoFactorRequired.challenge`): the step that
 # asks for it and the setting that keeps the answer.
 _CHALLENGE_STEPS: dict[str, str] = {"pin": "account_pin"}
+# When a reauth last tried the stored login by itself, per entry id (monotonic
+# seconds). One number per config entry of this process: bounded by them.
+_REAUTH_TRIED: dict[str, float] = {}
+REAUTH_RETRY_SECONDS = 3600
 _CHALLENGE_ANSWERS = (CONF_ACCOUNT_PIN,)
 
 
@@ -651,8 +657,17 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         The stored login is tried once more, without its second factor's
         answer: when the portal then asks for one (newly demanded, or
         changed), that is what the user is asked for, not the password.
+
+        At most once an hour per entry: a login that works while the next
+        refresh is refused again would otherwise reload the entry and log in
+        without end, and each try of a refused password counts towards
+        locking the account.
         """
         entry = self._get_reauth_entry()
+        now = time.monotonic()
+        if now - _REAUTH_TRIED.get(entry.entry_id, -math.inf) < REAUTH_RETRY_SECONDS:
+            return await self.async_step_reauth_confirm()
+        _REAUTH_TRIED[entry.entry_id] = now
         data = {
             key: value
             for key, value in entry.data.items()

@@ -18,7 +18,10 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.school_portal.api.errors import TwoFactorRequired
+from custom_components.school_portal.api.errors import (
+    AuthenticationError,
+    TwoFactorRequired,
+)
 from custom_components.school_portal.api.models import (
     Capability,
     DisciplineEvent,
@@ -319,8 +322,11 @@ async def test_second_factor_at_refresh_starts_reauth(
 ) -> None:
     """A code the portal starts to demand later asks the user too."""
     entry = init_integration
-    with patch.object(
-        WebtopClient, "refresh", side_effect=TwoFactorRequired("secret challenge")
+    demanded = TwoFactorRequired("secret challenge")
+    # The portal asks on every login from now on, the reauth's own try too.
+    with (
+        patch.object(WebtopClient, "refresh", side_effect=demanded),
+        patch.object(WebtopClient, "login", side_effect=demanded),
     ):
         await refresh(hass, entry)
     assert not entry.runtime_data.last_update_success
@@ -333,6 +339,38 @@ async def test_second_factor_at_refresh_starts_reauth(
     }
     assert states == {STATE_UNAVAILABLE}
     assert "secret challenge" not in caplog.text
+
+
+async def test_reauth_tries_the_stored_login_once_an_hour(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A login that works while every refresh is refused ends in the form, not a loop.
+
+    The reauth's own try succeeds, reloads the entry, and the refresh is
+    refused again: the second reauth must ask the user instead of logging in
+    and reloading without end.
+    """
+    entry = init_integration
+    real_login = WebtopClient.login
+    logins = 0
+
+    async def counted_login(client: WebtopClient) -> Any:
+        nonlocal logins
+        logins += 1
+        return await real_login(client)
+
+    with (
+        patch.object(
+            WebtopClient, "refresh", side_effect=AuthenticationError("refused")
+        ),
+        patch.object(WebtopClient, "login", counted_login),
+    ):
+        await refresh(hass, entry)
+    flows = reauth_flows(hass)
+    assert len(flows) == 1
+    assert flows[0]["step_id"] == "reauth_confirm"
+    # The reauth's one try, and the reloaded entry's login: no more.
+    assert logins <= 2
 
 
 async def test_school_time_zone_is_loaded_off_the_loop(
