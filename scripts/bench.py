@@ -15,6 +15,13 @@ the process's CPU (the sandbox thread, mostly) is reported apart. Peak RSS is
 the whole process: Python, aiohttp, Home Assistant's package (imported with
 the integration), the sandbox and its dataset.
 
+Three costs more: CPU against the library a user would pick instead
+(pywebtop, python-webuntis, pronotepy making the same reads, ``--runs``
+times), the longest stretch a parent's refresh holds the event loop without
+yielding, and the memory a parent's client keeps over a school year of
+refreshes (``--soak N``; 10,000 for the long run). Slices, profiles
+(``--profile``) and the soak run against a sandbox in a process of its own.
+
 Run: ``scripts/bench`` or ``scripts/bench --json``.
 """
 
@@ -50,6 +57,7 @@ from custom_components.school_portal.api.client import PORTALS
 from custom_components.school_portal.api.errors import SchoolPortalError
 from custom_components.school_portal.api.models import DateWindow, Student
 from custom_components.school_portal.api.webtop import week_start
+from custom_components.school_portal.api.webuntis import WebUntisClient
 from custom_components.school_portal.const import (
     DEFAULT_SCAN_INTERVAL,
     WINDOW_DAYS_AFTER,
@@ -308,7 +316,7 @@ def _config(account: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _ours_cold(
     session: aiohttp.ClientSession, portal: str, reads: Reads
-) -> tuple[float, Any]:
+) -> float:
     """CPU seconds of a fresh, logged-in client's first refresh (login not counted)."""
     client = PORTALS[portal].from_config(session, _config(reads.account), reads.tz)
     start = reads.clock
@@ -318,7 +326,7 @@ async def _ours_cold(
     await client.refresh(students, reads.window)
     spent = time.thread_time() - cpu
     await client.close()
-    return spent, client
+    return spent
 
 
 async def _pywebtop(reads: Reads) -> float:
@@ -439,6 +447,35 @@ def _pronotepy(reads: Reads) -> float:
     return time.thread_time() - cpu
 
 
+async def _webuntis_same_reads(session: aiohttp.ClientSession, reads: Reads) -> float:
+    """Ours making only the reads python-webuntis can make (no REST-only ones).
+
+    The import time, the window's timetable, the year's exams, absences and
+    class register: a fresh, logged-in client, its login not counted.
+    """
+    client = WebUntisClient.from_config(session, _config(reads.account), reads.tz)
+    client._clock = Clock(reads.clock)
+    try:
+        student = (await client.login()).students[0]
+        year_start, year_end = reads.year
+        past_end = reads.today + timedelta(days=1)
+        cpu = time.thread_time()
+        await client.last_import_time()
+        await client.lessons(student, reads.window.start, reads.window.end)
+        await client.rest_exams(
+            student, max(reads.window.start, year_start), year_end + timedelta(days=1)
+        )
+        await client.absences(student, year_start, past_end)
+        await client.class_register(student, year_start, past_end)
+        return time.thread_time() - cpu
+    finally:
+        await client.close()
+
+
+# Where a seed library reads less than our refresh: ours on its reads only.
+SAME_READS = {"webuntis": _webuntis_same_reads}
+
+
 async def _theirs(portal: str, reads: Reads) -> float:
     if portal == "webtop":
         return await _pywebtop(reads)
@@ -471,9 +508,12 @@ async def compare_seed_libraries(
         reads = _reads(world, portal)
         ours: list[float] = []
         theirs: list[float] = []
+        same: list[float] = []
         for _ in range(runs):
-            ours.append((await _ours_cold(session, portal, reads))[0])
+            ours.append(await _ours_cold(session, portal, reads))
             theirs.append(await _theirs(portal, reads))
+            if portal in SAME_READS:
+                same.append(await SAME_READS[portal](session, reads))
         versus[portal] = {
             "library": library,
             "account": VERSUS_PUPIL,
@@ -482,6 +522,11 @@ async def compare_seed_libraries(
             "theirs_ms": _spread([1000 * value for value in theirs]),
             "ratio_cold": _spread([a / b for a, b in zip(ours, theirs, strict=True)]),
         }
+        if same:
+            versus[portal]["ours_same_reads_ms"] = _spread([1000 * x for x in same])
+            versus[portal]["ratio_same_reads"] = _spread(
+                [a / b for a, b in zip(same, theirs, strict=True)]
+            )
     return versus
 
 
@@ -1148,6 +1193,13 @@ def print_versus(versus: dict[str, dict[str, Any]]) -> None:
             f"over {row['runs']} runs; ours in steady state {row['ours_steady_ms']:.1f}"
             f" ms (ratio {row['ratio_steady']:.2f})"
         )
+        if "ratio_same_reads" in row:
+            same = row["ratio_same_reads"]
+            print(
+                f"            ours on {row['library'].split()[0]}'s reads only: "
+                f"{_ms(row['ours_same_reads_ms'])} ms, ratio {same['median']:.2f} "
+                f"({same['min']:.2f}-{same['max']:.2f})"
+            )
 
 
 def print_slices(slices: dict[str, dict[str, Any]]) -> None:
