@@ -15,6 +15,13 @@ the process's CPU (the sandbox thread, mostly) is reported apart. Peak RSS is
 the whole process: Python, aiohttp, Home Assistant's package (imported with
 the integration), the sandbox and its dataset.
 
+Three costs more: CPU against the library a user would pick instead
+(pywebtop, python-webuntis, pronotepy making the same reads, ``--runs``
+times), the longest stretch a parent's refresh holds the event loop without
+yielding, and the memory a parent's client keeps over a school year of
+refreshes (``--soak N``; 10,000 for the long run). Slices, profiles
+(``--profile``) and the soak run against a sandbox in a process of its own.
+
 Run: ``scripts/bench`` or ``scripts/bench --json``.
 """
 
@@ -22,28 +29,41 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import gc
 import json
+import multiprocessing
+import pstats
 import resource
+import statistics
 import sys
+import threading
 import time
+import tracemalloc
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from multiprocessing.connection import Connection
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from aiohttp import web
 
 from custom_components.school_portal.api.client import PORTALS
+from custom_components.school_portal.api.errors import SchoolPortalError
 from custom_components.school_portal.api.models import DateWindow, Student
+from custom_components.school_portal.api.webtop import week_start
+from custom_components.school_portal.api.webuntis import WebUntisClient
 from custom_components.school_portal.const import (
     DEFAULT_SCAN_INTERVAL,
     WINDOW_DAYS_AFTER,
     WINDOW_DAYS_BEFORE,
 )
-from sandbox.app import HOST, Sandbox, run_in_thread
+from sandbox.app import HOST, Sandbox, create_app, run_in_thread
 
 # The school's time zone per portal (the sandbox writes naive local times).
 PORTAL_TIME_ZONES = {
@@ -216,94 +236,864 @@ async def bench_account(
     )
 
 
-PRONOTEPY_ROUNDS = 5
+class Clock:
+    """A client's clock, moved on by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
-async def compare_pronotepy(
-    sandbox: Sandbox, session: aiohttp.ClientSession, base_url: str
-) -> dict[str, float]:
-    """CPU of one PRONOTE refresh: ours against pronotepy's same reads.
+@dataclass(slots=True)
+class World:
+    """What the bench knows of a running sandbox: its logins and its school year."""
 
-    Same sandbox, same pupil, same window: the timetable and homework of the
-    window, the inbox, the current period's grades and averages, absences,
-    delays and punishments, and this week's menus. Logins are not counted.
-    Ours is measured twice: a refresh with empty caches (the same reads), and
-    the steady-state refresh a school day averages (what Home Assistant pays).
-    pronotepy (requests-based, a test-only dependency) runs in a worker thread
-    whose own CPU clock measures it; ours runs on the main thread.
+    accounts: list[dict[str, Any]]
+    today: date
+    year_start: date
+    year_end: date
+
+    @classmethod
+    def of(cls, sandbox: Sandbox, base_url: str) -> World:
+        dataset = sandbox.dataset
+        return cls(
+            sandbox.accounts(base_url),
+            dataset.today,
+            dataset.year_start,
+            dataset.year_end,
+        )
+
+
+# --- CPU against the seed libraries -------------------------------------------
+
+# Each portal's client a user would pick instead (test-only dependencies).
+SEED_LIBRARIES = {
+    "webtop": "pywebtop 0.0.2",
+    "webuntis": "python-webuntis 0.1.25",
+    "pronote": "pronotepy 2.15.7",
+}
+VERSUS_PUPIL = "dana.cohen"
+DEFAULT_RUNS = 5
+
+
+@dataclass(slots=True)
+class Reads:
+    """One pupil's refresh as both sides do it: who, when, which days."""
+
+    account: dict[str, Any]
+    tz: ZoneInfo
+    today: date
+    window: DateWindow
+    year: tuple[date, date]  # the school year, both days inclusive
+
+    @property
+    def clock(self) -> datetime:
+        return datetime.combine(self.today, DAY_START, tzinfo=self.tz)
+
+
+def _reads(world: World, portal: str) -> Reads:
+    account = next(
+        row
+        for row in world.accounts
+        if (row["portal"], row["username"]) == (portal, VERSUS_PUPIL)
+    )
+    return Reads(
+        account,
+        ZoneInfo(PORTAL_TIME_ZONES[portal]),
+        world.today,
+        _window(world.today),
+        (world.year_start, world.year_end),
+    )
+
+
+def _config(account: Mapping[str, Any]) -> dict[str, Any]:
+    config = {key: account[key] for key in CONFIG_KEYS if key in account}
+    config["server"] = account["base_url"]
+    return config
+
+
+async def _ours_cold(
+    session: aiohttp.ClientSession, portal: str, reads: Reads
+) -> float:
+    """CPU seconds of a fresh, logged-in client's first refresh (login not counted)."""
+    client = PORTALS[portal].from_config(session, _config(reads.account), reads.tz)
+    start = reads.clock
+    client._clock = Clock(start)
+    students = list((await client.login()).students)
+    cpu = time.thread_time()
+    await client.refresh(students, reads.window)
+    spent = time.thread_time() - cpu
+    await client.close()
+    return spent
+
+
+async def _pywebtop(reads: Reads) -> float:
+    """pywebtop (httpx, async) doing our Webtop refresh's reads, on this thread.
+
+    The window's Sunday-first weeks of lessons with homework (through the
+    library's own request helper: it has no call for that page), the pupil's
+    discipline events and the unread inbox a page at a time, as ours reads it.
+    """
+    import webtop  # a test-only dependency: only the bench needs it
+
+    client = webtop.WebtopClient(
+        reads.account["username"],
+        reads.account["password"],
+        base_url=reads.account["base_url"],
+        auto_login=False,
+    )
+    try:
+        await client.login()
+        pupil = (await client.get_students())["data"][0]
+        cpu = time.thread_time()
+        this_week = week_start(reads.today)
+        first = week_start(reads.window.start)
+        while first < reads.window.end:
+            response = await client.request(
+                "POST",
+                "/server/api/PupilCard/GetPupilLessonsAndHomework",
+                json={
+                    "weekIndex": (first - this_week).days // 7,
+                    "viewType": 0,
+                    "studyYear": pupil["studyYear"],
+                    "studyYearName": "",
+                    "studentID": pupil["id"],
+                    "studentName": "",
+                    "classCode": pupil["classCode"],
+                    "moduleID": 11,
+                    "periodID": 0,
+                    "periodName": "",
+                },
+            )
+            response.json()
+            first += timedelta(days=7)
+        await client.get_discipline_events(
+            encrypted_student_id=pupil["id"], class_code=pupil["classCode"]
+        )
+        for page in range(1, 11):
+            body = await client.get_messages_inbox(page_id=page, has_read=False)
+            if len(body["data"]) < 20:
+                break
+        return time.thread_time() - cpu
+    finally:
+        await client.close()
+
+
+def _python_webuntis(reads: Reads) -> float:
+    """python-webuntis (requests, sync) doing what it can of our refresh's reads.
+
+    Run in a worker thread, measured by that thread's clock. The library has
+    no REST calls: no messages, news or homework (ours reads them as well), so
+    it reads the import time, the window's timetable with every period's names
+    resolved (its master data, cached in its session after the first call),
+    the year's exams, absences and class-register events.
+    """
+    import webuntis  # a test-only dependency: only the bench needs it
+
+    account = reads.account
+    session: Any = webuntis.Session(  # type: ignore[attr-defined]
+        server=account["jsonrpc_url"],
+        school=account["school"],
+        username=account["username"],
+        password=account["password"],
+        useragent="school-portal-bench",
+    )
+    session.login()
+    try:
+        cpu = time.thread_time()
+        session.last_import_time()
+        start, end = reads.window.start, reads.window.end - timedelta(days=1)
+        for period in session.timetable(
+            start=start, end=end, student=session.login_result["personId"]
+        ):
+            _ = period.start, period.end, period.code
+            _ = [subject.long_name for subject in period.subjects]
+            _ = [teacher.full_name for teacher in period.teachers]
+            _ = [room.name for room in period.rooms]
+            _ = [klasse.name for klasse in period.klassen]
+        year_start, year_end = reads.year
+        session.exams(start=max(reads.window.start, year_start), end=year_end)
+        session.timetable_with_absences(start=year_start, end=reads.today)
+        session.class_reg_events(start=year_start, end=reads.today)
+        return time.thread_time() - cpu
+    finally:
+        session.logout(suppress_errors=True)
+
+
+def _pronotepy(reads: Reads) -> float:
+    """pronotepy (requests, sync) doing our PRONOTE refresh's reads, in a thread.
+
+    The window's timetable and homework, the inbox, the current period's
+    grades and averages, absences, delays and punishments, this week's menus.
     """
     import pronotepy  # a test-only dependency: only the bench needs it
 
-    account = next(
-        row
-        for row in sandbox.accounts(base_url)
-        if row["portal"] == "pronote" and row["username"] == "dana.cohen"
+    account = reads.account
+    client = pronotepy.Client(
+        account["base_url"], account["username"], account["password"]
     )
-    tz = ZoneInfo(PORTAL_TIME_ZONES["pronote"])
-    today = sandbox.dataset.today
-    window = _window(today)
-    start_clock = datetime.combine(today, DAY_START, tzinfo=tz)
-    config = {key: account[key] for key in CONFIG_KEYS if key in account}
-    config["server"] = account["base_url"]
+    monday = reads.today - timedelta(days=reads.today.weekday())
+    last = reads.window.end - timedelta(days=1)
+    cpu = time.thread_time()
+    client.lessons(reads.window.start, last)
+    client.homework(reads.window.start, last)
+    client.discussions()
+    period = client.current_period
+    _ = period.grades, period.averages, period.overall_average
+    _ = period.absences, period.delays, period.punishments
+    client.menus(monday, monday + timedelta(days=6))
+    return time.thread_time() - cpu
 
-    cold = 0.0
-    for _ in range(PRONOTEPY_ROUNDS):
-        client = PORTALS["pronote"].from_config(session, config, tz)
-        client._clock = lambda: start_clock
-        students = list((await client.login()).students)
+
+async def _webuntis_same_reads(session: aiohttp.ClientSession, reads: Reads) -> float:
+    """Ours making only the reads python-webuntis can make (no REST-only ones).
+
+    The import time, the window's timetable, the year's exams, absences and
+    class register: a fresh, logged-in client, its login not counted.
+    """
+    client = WebUntisClient.from_config(session, _config(reads.account), reads.tz)
+    client._clock = Clock(reads.clock)
+    try:
+        student = (await client.login()).students[0]
+        year_start, year_end = reads.year
+        past_end = reads.today + timedelta(days=1)
         cpu = time.thread_time()
-        await client.refresh(students, window)
-        cold += time.thread_time() - cpu
+        await client.last_import_time()
+        await client.lessons(student, reads.window.start, reads.window.end)
+        await client.rest_exams(
+            student, max(reads.window.start, year_start), year_end + timedelta(days=1)
+        )
+        await client.absences(student, year_start, past_end)
+        await client.class_register(student, year_start, past_end)
+        return time.thread_time() - cpu
+    finally:
         await client.close()
 
-    def theirs() -> float:
-        client = pronotepy.Client(
-            account["base_url"], account["username"], account["password"]
-        )
-        monday = today - timedelta(days=today.weekday())
-        spent = 0.0
-        for _ in range(PRONOTEPY_ROUNDS):
-            cpu = time.thread_time()
-            client.lessons(window.start, window.end - timedelta(days=1))
-            client.homework(window.start, window.end - timedelta(days=1))
-            client.discussions()
-            period = client.current_period
-            _ = period.grades, period.averages, period.overall_average
-            _ = period.absences, period.delays, period.punishments
-            client.menus(monday, monday + timedelta(days=6))
-            spent += time.thread_time() - cpu
-        return spent
 
-    pronotepy_cpu = await asyncio.to_thread(theirs)
+# Where a seed library reads less than our refresh: ours on its reads only.
+SAME_READS = {"webuntis": _webuntis_same_reads}
+
+
+async def _theirs(portal: str, reads: Reads) -> float:
+    if portal == "webtop":
+        return await _pywebtop(reads)
+    sync = {"webuntis": _python_webuntis, "pronote": _pronotepy}[portal]
+    return await asyncio.to_thread(sync, reads)
+
+
+def _spread(values: list[float]) -> dict[str, float]:
     return {
-        "ours_cold_ms": round(1000 * cold / PRONOTEPY_ROUNDS, 2),
-        "pronotepy_ms": round(1000 * pronotepy_cpu / PRONOTEPY_ROUNDS, 2),
-        "ratio_cold": round(cold / pronotepy_cpu, 3),
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
     }
 
 
-async def run(refreshes: int) -> dict[str, Any]:
-    """Bench every implemented portal against a sandbox in a thread."""
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    sandbox = Sandbox()
-    base_url, stop = run_in_thread(sandbox)
+async def compare_seed_libraries(
+    world: World, session: aiohttp.ClientSession, runs: int
+) -> dict[str, dict[str, Any]]:
+    """Client CPU of one pupil's refresh, ours against each seed library's.
+
+    Every run builds a fresh, logged-in client on both sides (logins are not
+    counted) and makes one refresh's reads: ours with empty caches, theirs
+    with the library's. Runs alternate ours and theirs, so that both see the
+    same machine; the ratio is taken run by run.
+    """
+    versus: dict[str, dict[str, Any]] = {}
+    for portal, library in SEED_LIBRARIES.items():
+        if portal not in PORTALS:
+            continue
+        reads = _reads(world, portal)
+        ours: list[float] = []
+        theirs: list[float] = []
+        same: list[float] = []
+        for _ in range(runs):
+            ours.append(await _ours_cold(session, portal, reads))
+            theirs.append(await _theirs(portal, reads))
+            if portal in SAME_READS:
+                same.append(await SAME_READS[portal](session, reads))
+        versus[portal] = {
+            "library": library,
+            "account": VERSUS_PUPIL,
+            "runs": runs,
+            "ours_cold_ms": _spread([1000 * value for value in ours]),
+            "theirs_ms": _spread([1000 * value for value in theirs]),
+            "ratio_cold": _spread([a / b for a, b in zip(ours, theirs, strict=True)]),
+        }
+        if same:
+            versus[portal]["ours_same_reads_ms"] = _spread([1000 * x for x in same])
+            versus[portal]["ratio_same_reads"] = _spread(
+                [a / b for a, b in zip(same, theirs, strict=True)]
+            )
+    return versus
+
+
+# --- Where our refresh's time goes --------------------------------------------------
+
+# Buckets of a profile, by where a function lives: first match wins.
+PROFILE_BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("crypto", ("cryptography", "hashlib", "zlib", "_hashlib", "crypto.py", "hmac")),
+    ("json", ("json",)),
+    ("datetime", ("zoneinfo", "datetime", "_strptime", "time.strptime")),
+    ("regex", ("/re/", "_sre", "re.Pattern", "method 'sub'", "'match'", "'search'")),
+    ("aiohttp", ("aiohttp", "yarl", "multidict", "propcache", "aiosignal")),
+    ("asyncio", ("asyncio", "selectors", "socket", "select.")),
+    ("logging", ("logging",)),
+    (
+        "parsing (ours)",
+        ("parse.py", "webtop.py", "webuntis.py", "util.py", "models.py"),
+    ),
+    ("client (ours)", ("school_portal",)),
+)
+
+
+def _bucket(filename: str, function: str) -> str:
+    where = f"{filename} {function}"
+    for name, needles in PROFILE_BUCKETS:
+        if any(needle in where for needle in needles):
+            return name
+    return "other"
+
+
+def _profile_summary(profile: cProfile.Profile, calls: int) -> dict[str, Any]:
+    stats = pstats.Stats(profile)
+    rows = stats.stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in rows.values()) or 1e-9
+    buckets: dict[str, float] = {}
+    for (filename, _line, function), row in rows.items():
+        name = _bucket(filename, function)
+        buckets[name] = buckets.get(name, 0.0) + row[2]
+    top = sorted(rows.items(), key=lambda item: item[1][2], reverse=True)[:12]
+    return {
+        "ms_per_refresh": round(1000 * total / calls, 2),
+        "share": {
+            name: round(value / total, 3)
+            for name, value in sorted(buckets.items(), key=lambda item: -item[1])
+        },
+        "top_self_time": [
+            {
+                "function": f"{filename.rsplit('site-packages/', 1)[-1].rsplit('school_portal/', 1)[-1]}"
+                f":{line}:{function}",
+                "ms_per_refresh": round(1000 * row[2] / calls, 3),
+                "cumulative_ms_per_refresh": round(1000 * row[3] / calls, 3),
+                "calls_per_refresh": round(row[1] / calls, 1),
+            }
+            for (filename, line, function), row in top
+        ],
+    }
+
+
+async def profile_refreshes(
+    world: World, session: aiohttp.ClientSession, runs: int
+) -> dict[str, dict[str, Any]]:
+    """cProfile of our cold refresh (the comparison's) and of steady refreshes.
+
+    Timed by this thread's CPU clock: waiting for the sandbox is not counted.
+
+    Self time per bucket (ours, json, crypto, datetime, aiohttp, asyncio …);
+    the sandbox's thread is not profiled (cProfile follows this thread only).
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for portal in SEED_LIBRARIES:
+        if portal not in PORTALS:
+            continue
+        reads = _reads(world, portal)
+        cold = cProfile.Profile(time.thread_time)
+        for _ in range(runs):
+            client = PORTALS[portal].from_config(
+                session, _config(reads.account), reads.tz
+            )
+            start = reads.clock
+            client._clock = Clock(start)
+            students = list((await client.login()).students)
+            cold.enable()
+            await client.refresh(students, reads.window)
+            cold.disable()
+            await client.close()
+        steady = cProfile.Profile(time.thread_time)
+        now = Clock(reads.clock)
+        client = PORTALS[portal].from_config(session, _config(reads.account), reads.tz)
+        client._clock = now
+        students = list((await client.login()).students)
+        await client.refresh(students, reads.window)
+        steady_refreshes = 16
+        for _ in range(steady_refreshes):
+            now.now += POLL
+            steady.enable()
+            await client.refresh(students, reads.window)
+            steady.disable()
+        await client.close()
+        found[portal] = {
+            "cold": _profile_summary(cold, runs),
+            "steady": _profile_summary(steady, steady_refreshes),
+        }
+    return found
+
+
+# --- Event-loop slices ------------------------------------------------------------
+
+SLICE_PARENT = "levi.parent"  # two children and a full inbox
+SLICE_TOP = 5
+
+
+# Frames that only carry a request: a slice is named by the code around them.
+TRANSPORT = frozenset(
+    {
+        "http_request",
+        "_with_relogin",
+        "_exchange",
+        "_post",
+        "_call",
+        "attempt",
+        "call",
+        "_rpc",
+        "_rest",
+        "_bearer",
+        "_ensure_token",
+        "_optional",
+        "_slowly",
+        "read",
+    }
+)
+
+
+def _our_frames(task: asyncio.Task[Any] | None) -> str:
+    """Where a task stands in our code: its innermost await that is not transport."""
+    where = "-"
+    coro: Any = task.get_coro() if task is not None else None
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if (
+            frame is not None
+            and "custom_components" in frame.f_code.co_filename
+            and frame.f_code.co_name not in TRANSPORT
+        ):
+            module = frame.f_code.co_filename.rsplit("school_portal/api/", 1)[-1]
+            where = f"{module}:{frame.f_code.co_qualname}:{frame.f_lineno}"
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return where
+
+
+class SliceProbe:
+    """Time every callback the event loop runs: each one is a slice without a yield.
+
+    The loop runs a task from one await to the next as one callback, so the
+    longest callback is the longest time Home Assistant's loop could not
+    serve anything else. Measured with this thread's CPU clock, which the
+    sandbox's thread (competing for the GIL) does not inflate; wall time is
+    kept too. For the longest slices it notes where the task resumed and
+    where it stopped in our code.
+    """
+
+    def __init__(self) -> None:
+        self.cpu: list[float] = []
+        self.wall: list[float] = []
+        self.top: list[tuple[float, float, str]] = []
+        self._original = asyncio.events.Handle._run
+        self._thread = threading.get_ident()
+
+    def __enter__(self) -> SliceProbe:
+        probe, original = self, self._original
+
+        def timed(handle: asyncio.events.Handle) -> None:
+            if threading.get_ident() != probe._thread:
+                original(handle)  # the sandbox's loop, in its own thread
+                return
+            owner = getattr(handle._callback, "__self__", None)  # type: ignore[attr-defined]
+            task = owner if isinstance(owner, asyncio.Task) else None
+            resumed = _our_frames(task)
+            wall, cpu = time.perf_counter(), time.thread_time()
+            original(handle)
+            cpu = time.thread_time() - cpu
+            wall = time.perf_counter() - wall
+            probe.cpu.append(cpu)
+            probe.wall.append(wall)
+            if len(probe.top) < SLICE_TOP or cpu > probe.top[-1][0]:
+                stopped = _our_frames(task)
+                probe.top.append((cpu, wall, f"from {resumed} to {stopped}"))
+                probe.top.sort(key=lambda item: item[0], reverse=True)
+                del probe.top[SLICE_TOP:]
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
+
+    def summary(self) -> dict[str, Any]:
+        cpu = sorted(self.cpu)
+        return {
+            "callbacks": len(cpu),
+            "max_cpu_ms": round(1000 * cpu[-1], 2) if cpu else 0.0,
+            "p99_cpu_ms": round(1000 * cpu[int(0.99 * (len(cpu) - 1))], 2)
+            if cpu
+            else 0.0,
+            "max_wall_ms": round(1000 * max(self.wall), 2) if self.wall else 0.0,
+            "over_5ms": sum(1 for value in cpu if value > 0.005),
+            "longest": [
+                {"cpu_ms": round(1000 * c, 2), "wall_ms": round(1000 * w, 2), "code": s}
+                for c, w, s in self.top
+            ],
+        }
+
+
+async def measure_slices(
+    world: World, session: aiohttp.ClientSession, refreshes: int
+) -> dict[str, dict[str, Any]]:
+    """The longest slice of a parent's login, first refresh and steady refreshes."""
+    found: dict[str, dict[str, Any]] = {}
+    for account in world.accounts:
+        portal = account["portal"]
+        if portal not in PORTALS or account["username"] != SLICE_PARENT:
+            continue
+        tz = ZoneInfo(PORTAL_TIME_ZONES[portal])
+        today = world.today
+        window = _window(today)
+        now = Clock(datetime.combine(today, DAY_START, tzinfo=tz))
+        client = PORTALS[portal].from_config(session, _config(account), tz)
+        client._clock = now
+        phases: dict[str, Any] = {}
+        try:
+            with SliceProbe() as probe:
+                students = list((await client.login()).students)
+            phases["login"] = probe.summary()
+            with SliceProbe() as probe:
+                await client.refresh(students, window)
+            phases["first_refresh"] = probe.summary()
+            with SliceProbe() as probe:
+                for _ in range(refreshes):
+                    now.now += POLL
+                    await client.refresh(students, window)
+            phases["steady_refreshes"] = probe.summary()
+            with SliceProbe() as probe:
+                await client.lessons(students[0], *_month_view(today))
+            phases["month_view"] = probe.summary()
+        finally:
+            await client.close()
+        found[portal] = {"account": SLICE_PARENT, "pupils": len(students), **phases}
+    return found
+
+
+# --- Memory over months of polling ------------------------------------------------
+
+SOAK_DEFAULT = 300
+SOAK_SAMPLES = 10
+MONTH_VIEW_EVERY = 10  # a calendar month view every this many refreshes
+INBOX_SIZE = 120  # the sandbox's inboxes hold this many; older ones are dropped
+UNREAD_NEWEST = 8  # the newest few stay unread, the rest become read
+FAMILY_PUPILS = ("p1001", "p1002", "p1003")
+
+
+def _next_school_day(sandbox: Sandbox, day_text: str) -> int:
+    """Move the sandbox's today on; the day's news: a message each, homework, a change.
+
+    Runs in the sandbox's process, on its loop (no request is being served).
+    Answers the requests the portals saw since the last call.
+    """
+    dataset = sandbox.dataset
+    day = date.fromisoformat(day_text)
+    dataset.today = day
+    if dataset.is_school_day(day):
+        for username in dataset.logins:
+            dataset.add_message(
+                username, subject=f"News of {day}", sender="Hana Shamir"
+            )
+            inbox = dataset._messages[username]
+            del inbox[INBOX_SIZE:]  # old messages leave the inbox
+            for message in inbox[UNREAD_NEWEST:]:
+                message.read = True
+        for index, pupil in enumerate(FAMILY_PUPILS):
+            lessons = dataset.lessons_on(pupil, day)
+            if lessons:
+                subject = lessons[(day.toordinal() + index) % len(lessons)].subject
+                dataset.add_homework(pupil, subject=subject, description=f"Work {day}")
+                # A lesson of the day is cancelled now and then.
+                if (day.toordinal() + index) % 5 == 0:
+                    lessons[-1].cancelled = True
+    seen = len(sandbox.log.entries)
+    sandbox.log.clear()
+    return seen
+
+
+def _sandbox_process(connection: Connection, today: str | None) -> None:
+    """A sandbox in a process of its own: the bench's memory is the client's only."""
+    asyncio.run(_serve_sandbox(connection, today))
+
+
+async def _serve_sandbox(connection: Connection, today: str | None) -> None:
+    sandbox = Sandbox(today=date.fromisoformat(today) if today else None)
+    runner = web.AppRunner(create_app(sandbox), shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, HOST, 0)
+    await site.start()
+    base_url = f"http://{HOST}:{runner.addresses[0][1]}"
+    connection.send(World.of(sandbox, base_url))
+    done = asyncio.Event()
+
+    def on_command() -> None:
+        try:
+            day = connection.recv()
+        except EOFError:  # the bench is gone: so is its sandbox
+            day = None
+        if day is None:
+            done.set()
+            return
+        connection.send(_next_school_day(sandbox, day))
+
+    loop = asyncio.get_running_loop()
+    loop.add_reader(connection.fileno(), on_command)
+    await done.wait()
+    loop.remove_reader(connection.fileno())
+    await runner.cleanup()
+
+
+class SandboxProcess:
+    """The sandbox served by a child process, its clock moved by the bench."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(
+            target=_sandbox_process, args=(child, None), daemon=True
+        )
+        self._process.start()
+        self.world: World = self._connection.recv()
+
+    def move_to(self, day: date) -> int:
+        """Set the sandbox's today; the requests it saw since the last move."""
+        self._connection.send(day.isoformat())
+        requests: int = self._connection.recv()
+        return requests
+
+    def stop(self) -> None:
+        self._connection.send(None)
+        self._process.join(10)
+
+
+def _rss_mib() -> float:
+    """The process's resident memory now (Linux)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def _container_sizes(client: Any) -> dict[str, int]:
+    """The length of every dict, list or set a client (and its wire) holds."""
+    sizes = {}
+    for owner, prefix in ((client, ""), (getattr(client, "_wire", None), "_wire.")):
+        for name, value in (vars(owner) if owner is not None else {}).items():
+            if isinstance(value, dict | list | set):
+                sizes[prefix + name] = len(value)
+    return sizes
+
+
+def _sample(done: int, started: float) -> dict[str, Any]:
+    gc.collect()
+    traced, _ = tracemalloc.get_traced_memory()
+    return {
+        "refreshes": done,
+        "traced_mib": round(traced / 2**20, 3),
+        "rss_mib": round(_rss_mib(), 2),
+        "tracemalloc_own_mib": round(tracemalloc.get_tracemalloc_memory() / 2**20, 2),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _top_growth(
+    before: tracemalloc.Snapshot, after: tracemalloc.Snapshot
+) -> list[dict[str, Any]]:
+    ignored = [
+        tracemalloc.Filter(False, tracemalloc.__file__),
+        tracemalloc.Filter(False, __file__),
+    ]
+    stats = after.filter_traces(ignored).compare_to(
+        before.filter_traces(ignored), "lineno"
+    )
+    return [
+        {
+            "where": f"{stat.traceback[0].filename.rsplit('site-packages/', 1)[-1]}"
+            f":{stat.traceback[0].lineno}",
+            "kib": round(stat.size_diff / 1024, 1),
+            "blocks": stat.count_diff,
+        }
+        for stat in sorted(stats, key=lambda stat: stat.size_diff, reverse=True)[:5]
+    ]
+
+
+async def soak_portal(
+    sandbox: SandboxProcess,
+    session: aiohttp.ClientSession,
+    account: dict[str, Any],
+    refreshes: int,
+) -> dict[str, Any]:
+    """Refresh a parent's login through the school year; what memory it keeps.
+
+    The client's clock runs from the first school day to the last in equal
+    steps (at least the update interval), the sandbox's today with it: each
+    school day brings a message per inbox (the oldest leave, older ones become
+    read), homework per pupil and now and then a cancelled lesson; the
+    polling window moves with the clock, lessons come and go. Every tenth
+    refresh also reads a month view for the calendar. Growth is counted from
+    the end of the warm-up (the first tenth) to the end.
+    """
+    portal = account["portal"]
+    tz = ZoneInfo(PORTAL_TIME_ZONES[portal])
+    first_day, last_day = sandbox.world.year_start, sandbox.world.year_end
+    year = datetime.combine(last_day, DAY_START) - datetime.combine(
+        first_day, DAY_START
+    )
+    step = max(POLL, year / refreshes)
+    now = Clock(datetime.combine(first_day, DAY_START, tzinfo=tz))
+    sandbox.move_to(now.now.date())
+    every = max(refreshes // SOAK_SAMPLES, 1)
+    requests = errors = 0
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    client = PORTALS[portal].from_config(session, _config(account), tz)
+    client._clock = now
+    try:
+        students = list((await client.login()).students)
+        samples = [_sample(0, started)]
+        warm = samples[0]
+        warm_snapshot = tracemalloc.take_snapshot()
+        warm_sizes = _container_sizes(client)
+        for done in range(1, refreshes + 1):
+            day = now.now.date()
+            now.now += step
+            if now.now.date() != day:
+                requests += sandbox.move_to(now.now.date())
+            today = now.now.date()
+            try:
+                await client.refresh(students, _window(today))
+                if done % MONTH_VIEW_EVERY == 0:
+                    await client.lessons(students[-1], *_month_view(today))
+            except SchoolPortalError:
+                errors += 1
+            if done % every == 0 or done == refreshes:
+                samples.append(_sample(done, started))
+                print(json.dumps({portal: samples[-1]}), file=sys.stderr, flush=True)
+                if done == every:
+                    warm, warm_snapshot = samples[-1], tracemalloc.take_snapshot()
+                    warm_sizes = _container_sizes(client)
+        end_snapshot = tracemalloc.take_snapshot()
+        sizes = _container_sizes(client)
+    finally:
+        await client.close()
+        tracemalloc.stop()
+    requests += sandbox.move_to(now.now.date())
+    last = samples[-1]
+    return {
+        "account": account["username"],
+        "refreshes": refreshes,
+        "clock_step_minutes": round(step.total_seconds() / 60, 1),
+        "days": (now.now.date() - first_day).days,
+        "errors": errors,
+        "requests_per_refresh": round(requests / refreshes, 2),
+        "refreshes_per_second": round(refreshes / (last["seconds"] or 1), 1),
+        "warm_up_refreshes": warm["refreshes"],
+        "traced_growth_mib": round(last["traced_mib"] - warm["traced_mib"], 3),
+        "rss_growth_mib": round(
+            (last["rss_mib"] - last["tracemalloc_own_mib"])
+            - (warm["rss_mib"] - warm["tracemalloc_own_mib"]),
+            2,
+        ),
+        "top_growth": _top_growth(warm_snapshot, end_snapshot),
+        "containers_after_warm_up": warm_sizes,
+        "containers_at_end": sizes,
+        "samples": samples,
+    }
+
+
+async def soak(
+    sandbox: SandboxProcess,
+    session: aiohttp.ClientSession,
+    refreshes: int,
+    portals: tuple[str, ...] = (),
+) -> dict[str, dict[str, Any]]:
+    """Soak each portal's parent login (this moves the sandbox's today on)."""
+    return {
+        account["portal"]: await soak_portal(sandbox, session, account, refreshes)
+        for account in sandbox.world.accounts
+        if account["portal"] in PORTALS
+        and account["username"] == SLICE_PARENT
+        and (not portals or account["portal"] in portals)
+    }
+
+
+def _local_trace() -> aiohttp.TraceConfig:
     trace = aiohttp.TraceConfig()
     # aiosignal 1.4 types the callbacks differently from what aiohttp 3.11 declares.
     trace.on_request_start.append(_local_only)  # type: ignore[arg-type]
+    return trace
+
+
+@dataclass(slots=True)
+class Options:
+    """What to run, from the command line."""
+
+    refreshes: int = 16
+    runs: int = DEFAULT_RUNS
+    soak: int = SOAK_DEFAULT
+    soak_portals: tuple[str, ...] = ()  # empty: every portal
+    profile: bool = False
+
+
+async def run(options: Options) -> dict[str, Any]:
+    """Bench every implemented portal: requests, CPU, slices and memory.
+
+    Requests and the seed libraries' comparison run against a sandbox in a
+    thread of this process (its CPU is reported apart); slices, profiles and
+    the soak against one in a process of its own, so that its work neither
+    holds this process's GIL nor counts in its memory.
+    """
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sandbox = Sandbox()
+    base_url, stop = run_in_thread(sandbox)
     results: list[Result] = []
     try:
-        async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        async with aiohttp.ClientSession(trace_configs=[_local_trace()]) as session:
             for account in sandbox.accounts(base_url):
                 if account["portal"] in PORTALS:
                     results.append(
-                        await bench_account(sandbox, session, account, refreshes)
+                        await bench_account(
+                            sandbox, session, account, options.refreshes
+                        )
                     )
-            versus = await compare_pronotepy(sandbox, session, base_url)
+            versus = await compare_seed_libraries(
+                World.of(sandbox, base_url), session, options.runs
+            )
     finally:
         stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    steady = {
+        (result.portal, result.account): result.client_cpu_ms_per_refresh_per_pupil
+        for result in results
+    }
+    for portal, row in versus.items():
+        row["ours_steady_ms"] = round(steady[portal, VERSUS_PUPIL], 2)
+        row["ratio_steady"] = round(
+            steady[portal, VERSUS_PUPIL] / row["theirs_ms"]["median"], 3
+        )
+
+    apart = SandboxProcess()
+    profiles: dict[str, Any] = {}
+    try:
+        async with aiohttp.ClientSession(trace_configs=[_local_trace()]) as session:
+            slices = await measure_slices(apart.world, session, options.refreshes)
+            if options.profile:
+                profiles = await profile_refreshes(apart.world, session, options.runs)
+            memory = (
+                await soak(apart, session, options.soak, options.soak_portals)
+                if options.soak
+                else {}
+            )
+    finally:
+        apart.stop()
     return {
-        "refreshes": refreshes,
+        "refreshes": options.refreshes,
         "portals": sorted(PORTALS),
         "results": [
             {
@@ -312,16 +1102,13 @@ async def run(refreshes: int) -> dict[str, Any]:
             }
             for result in results
         ],
-        "pronote_vs_pronotepy": versus
-        | {
-            "ours_steady_ms": next(
-                result.client_cpu_ms_per_refresh_per_pupil
-                for result in results
-                if (result.portal, result.account) == ("pronote", "dana.cohen")
-            ),
-        },
+        "versus_seed_libraries": versus,
+        "event_loop_slices": slices,
+        "soak": memory,
+        "profiles": profiles,
         "peak_rss_mib": round(peak / 1024, 1),
         "peak_rss_before_bench_mib": round(rss_before / 1024, 1),
+        "python": sys.version.split()[0],
     }
 
 
@@ -378,21 +1165,104 @@ def print_table(report: dict[str, Any]) -> None:
         "Client CPU is the main thread's; sandbox CPU is the rest of the process "
         "(the sandbox's thread)."
     )
-    versus = report["pronote_vs_pronotepy"]
+    print_versus(report["versus_seed_libraries"])
+    print_slices(report["event_loop_slices"])
+    if report["soak"]:
+        print_soak(report["soak"])
+    if report["profiles"]:
+        print_profiles(report["profiles"])
+
+
+def _ms(spread: dict[str, float]) -> str:
+    return f"{spread['median']:.1f} ({spread['min']:.1f}-{spread['max']:.1f})"
+
+
+def print_versus(versus: dict[str, dict[str, Any]]) -> None:
     print()
     print(
-        "PRONOTE, one pupil's refresh (window, inbox, grades, attendance, menus), "
-        "client CPU per refresh:"
+        f"Client CPU of one pupil's refresh ({VERSUS_PUPIL}), ours against the seed "
+        "library making the same reads; median (min-max) over runs, each run a "
+        "fresh logged-in client on both sides:"
     )
+    for portal, row in versus.items():
+        ratio = row["ratio_cold"]
+        print(
+            f"  {portal:>8}: ours {_ms(row['ours_cold_ms'])} ms, "
+            f"{row['library']} {_ms(row['theirs_ms'])} ms, ratio "
+            f"{ratio['median']:.2f} ({ratio['min']:.2f}-{ratio['max']:.2f}) "
+            f"over {row['runs']} runs; ours in steady state {row['ours_steady_ms']:.1f}"
+            f" ms (ratio {row['ratio_steady']:.2f})"
+        )
+        if "ratio_same_reads" in row:
+            same = row["ratio_same_reads"]
+            print(
+                f"            ours on {row['library'].split()[0]}'s reads only: "
+                f"{_ms(row['ours_same_reads_ms'])} ms, ratio {same['median']:.2f} "
+                f"({same['min']:.2f}-{same['max']:.2f})"
+            )
+
+
+def print_slices(slices: dict[str, dict[str, Any]]) -> None:
+    print()
     print(
-        f"  ours, caches empty: {versus['ours_cold_ms']:.1f} ms; "
-        f"pronotepy 2.15.7, same reads: {versus['pronotepy_ms']:.1f} ms; "
-        f"ratio {versus['ratio_cold']:.2f}"
+        f"Event loop: the longest callback (a stretch without yielding), CPU ms, "
+        f"for {SLICE_PARENT} (two children, full inbox); wall ms in brackets:"
     )
+    for portal, row in slices.items():
+        phases = ", ".join(
+            f"{phase.replace('_', ' ')} {row[phase]['max_cpu_ms']:.1f}"
+            f" [{row[phase]['max_wall_ms']:.1f}]"
+            for phase in ("login", "first_refresh", "steady_refreshes", "month_view")
+        )
+        print(f"  {portal:>8}: {phases}")
+        for phase in ("first_refresh", "steady_refreshes"):
+            longest = row[phase]["longest"][0]
+            print(
+                f"            longest in {phase.replace('_', ' ')}: "
+                f"{longest['cpu_ms']:.1f} ms, {longest['code']}"
+            )
+
+
+def print_soak(memory: dict[str, dict[str, Any]]) -> None:
+    print()
     print(
-        f"  ours, steady state of a school day: {versus['ours_steady_ms']:.1f} ms "
-        f"(ratio {versus['ours_steady_ms'] / versus['pronotepy_ms']:.2f})"
+        "Memory over a school year of refreshes (parent login, sandbox in its own process):"
     )
+    for portal, row in memory.items():
+        print(
+            f"  {portal:>8}: {row['refreshes']} refreshes, clock step "
+            f"{row['clock_step_minutes']:.0f} min over {row['days']} days, "
+            f"{row['refreshes_per_second']:.0f}/s, {row['errors']} errors; growth "
+            f"after {row['warm_up_refreshes']} warm-up refreshes: traced "
+            f"{row['traced_growth_mib']:+.3f} MiB, RSS {row['rss_growth_mib']:+.2f} MiB"
+        )
+        grown = {
+            name: f"{row['containers_after_warm_up'].get(name, 0)}->{size}"
+            for name, size in row["containers_at_end"].items()
+            if size > row["containers_after_warm_up"].get(name, 0)
+        }
+        if grown:
+            print(f"            grew: {grown}")
+
+
+def print_profiles(profiles: dict[str, dict[str, Any]]) -> None:
+    for portal, row in profiles.items():
+        for phase in ("cold", "steady"):
+            summary = row[phase]
+            print()
+            print(
+                f"{portal} {phase} refresh, profiled: "
+                f"{summary['ms_per_refresh']:.1f} ms per refresh; self time: "
+                + ", ".join(
+                    f"{name} {share:.0%}" for name, share in summary["share"].items()
+                )
+            )
+            for line in summary["top_self_time"]:
+                print(
+                    f"  {line['ms_per_refresh']:7.3f} ms self "
+                    f"{line['cumulative_ms_per_refresh']:8.3f} ms cum "
+                    f"{line['calls_per_refresh']:8.1f} calls  {line['function']}"
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -406,12 +1276,39 @@ def main(argv: list[str] | None = None) -> int:
         default=16,
         help="steady-state refreshes to average (16: 08:00 to 16:00)",
     )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=DEFAULT_RUNS,
+        help=f"runs of the comparison with each seed library ({DEFAULT_RUNS})",
+    )
+    parser.add_argument(
+        "--soak",
+        type=int,
+        default=SOAK_DEFAULT,
+        metavar="N",
+        help=f"refreshes per portal through the school year ({SOAK_DEFAULT}; "
+        "10000 for the long run; 0 skips it)",
+    )
+    parser.add_argument(
+        "--soak-portal",
+        action="append",
+        choices=sorted(PORTALS),
+        default=[],
+        help="soak only this portal (again for more; default: all)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile our refreshes (cProfile)"
+    )
     args = parser.parse_args(argv)
-    if args.refreshes < 1:
-        parser.error("--refreshes must be at least 1")
-    report = asyncio.run(run(args.refreshes))
+    if args.refreshes < 1 or args.runs < 1 or args.soak < 0:
+        parser.error("--refreshes and --runs must be at least 1, --soak at least 0")
+    options = Options(
+        args.refreshes, args.runs, args.soak, tuple(args.soak_portal), args.profile
+    )
+    report = asyncio.run(run(options))
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, default=str))
     else:
         print_table(report)
     return 0
