@@ -51,16 +51,20 @@ _CLOCK = re.compile(r"(\d{1,2})[:h](\d{2})(?::(\d{2}))?")
 
 def value(node: Any, *path: str) -> Any:
     """Follow keys, unwrapping `{V: …}` typed values on the way."""
+    # Decoded JSON holds plain dicts only: `dict` is a far cheaper check than
+    # the `Mapping` ABC, and this runs thousands of times per refresh.
     current = node
     for key in path:
-        if isinstance(current, Mapping) and key not in current and "V" in current:
-            current = current["V"]
-        if not isinstance(current, Mapping):
+        if type(current) is not dict:
             return None
+        if key not in current and "V" in current:
+            current = current["V"]
+            if type(current) is not dict:
+                return None
         current = current.get(key)
-    if isinstance(current, Mapping) and "V" in current and "_T" in current:
-        return current["V"]
-    if isinstance(current, Mapping) and set(current) == {"V"}:
+    if type(current) is dict and "V" in current and (
+        "_T" in current or len(current) == 1
+    ):
         return current["V"]
     return current
 
