@@ -62,8 +62,10 @@ def value(node: Any, *path: str) -> Any:
             if type(current) is not dict:
                 return None
         current = current.get(key)
-    if type(current) is dict and "V" in current and (
-        "_T" in current or len(current) == 1
+    if (
+        type(current) is dict
+        and "V" in current
+        and ("_T" in current or len(current) == 1)
     ):
         return current["V"]
     return current
