@@ -7,11 +7,9 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from .api.errors import SchoolPortalError
 from .config_flow import SchoolPortalConfigFlow, async_renewed_title, entry_unique_id
 from .const import DOMAIN, LOGGER
 from .coordinator import (
@@ -33,12 +31,9 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: SchoolPortalConfigEntry
 ) -> bool:
     """Set up one portal login."""
-    try:
-        coordinator = SchoolPortalCoordinator(hass, entry)
-    except SchoolPortalError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN, translation_key="invalid_config"
-        ) from err
+    # Unusable settings surface in the coordinator's _async_setup (where the
+    # client is built) as ConfigEntryError.
+    coordinator = SchoolPortalCoordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     if coordinator.client.account and (
