@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.components import calendar as ha_calendar
 from homeassistant.components.calendar import (
     CalendarEntity,
     CalendarEntityDescription,
@@ -18,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
 
 from .api.models import Capability, Exam, Holiday, Lesson, LessonStatus
+from .compat import CalendarEventStatus
 from .const import DOMAIN
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 from .entity import SchoolPortalEntity, add_pupil_entities
@@ -66,7 +66,7 @@ def _event_status(lesson: Lesson) -> dict[str, Any]:
     cancelled lesson gets one only once a release offers it. Before 2026.10
     there is no field at all.
     """
-    statuses = getattr(ha_calendar, "CalendarEventStatus", None)
+    statuses = CalendarEventStatus
     if statuses is None:
         return {}
     if lesson.status is LessonStatus.CANCELLED:
@@ -160,8 +160,6 @@ class SchoolPortalCalendar(SchoolPortalEntity, CalendarEntity):
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
         """Lessons overlapping any range, read from the portal when needed."""
-        # Read at each view: the language may have changed since set-up.
-        self._words = await async_lesson_words(hass)
         tz = self.coordinator.tz
         lessons = await self.coordinator.async_get_lessons(
             self.student_id,

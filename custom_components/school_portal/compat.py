@@ -6,6 +6,10 @@ were one Home Assistant. Each name says in a comment when it can go.
 
 from __future__ import annotations
 
+from typing import Any
+
+from homeassistant.components import calendar as _calendar
+
 # HA 2026.9 replaced voluptuous with probatio and types its flows with it;
 # `import voluptuous` still works there at run time (an alias), but the types
 # are probatio's. Before 2026.9 there is no probatio. Goes with 2026.9 as the
@@ -24,4 +28,8 @@ from homeassistant.components.todo import (  # type: ignore[attr-defined,unused-
     TodoListEntity,
 )
 
-__all__ = ["TodoItem", "TodoListEntity", "vol"]
+# CalendarEvent gained `status` in HA 2026.10 (CalendarEventStatus); None
+# before. Goes with 2026.10 as the oldest supported release.
+CalendarEventStatus: Any = getattr(_calendar, "CalendarEventStatus", None)
+
+__all__ = ["CalendarEventStatus", "TodoItem", "TodoListEntity", "vol"]

@@ -198,9 +198,13 @@ def _isolated(text: str) -> str:
     return f"\u2068{text}\u2069"
 
 
-def _is_id_number(username: str) -> bool:
-    """Whether a username is digits only (Webtop logins by national id number)."""
-    return re.fullmatch(r"[\d\s./-]+", username) is not None
+def _showable_username(data: Mapping[str, Any]) -> str:
+    """The login's username, or '' when it is an id number or missing.
+
+    Webtop logins are often a national id number (digits and separators).
+    """
+    username = str(data.get(CONF_USERNAME) or "").strip()
+    return "" if re.fullmatch(r"[\d\s./-]*", username) else username
 
 
 def _login_name(
@@ -211,8 +215,7 @@ def _login_name(
     Without a username that may be shown: the kind of login and the pupils'
     first names, from the translated ``templates``.
     """
-    username = str(data.get(CONF_USERNAME) or "").strip()
-    if username and not _is_id_number(username):
+    if username := _showable_username(data):
         return username
     pupils = ", ".join(
         dict.fromkeys(s.first_name for s in account.students if s.first_name)
@@ -278,8 +281,7 @@ async def async_renewed_title(
 
 def _login_label(data: Mapping[str, Any], fallback: str) -> str:
     """The login in a form's text: its username unless that is an id number."""
-    username = str(data.get(CONF_USERNAME) or "").strip()
-    return username if username and not _is_id_number(username) else fallback
+    return _showable_username(data) or fallback
 
 
 # Per secret: the error when the portal refuses it, so that the form says

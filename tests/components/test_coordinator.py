@@ -8,10 +8,9 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from aiohttp.test_utils import TestServer
 from homeassistant.components import calendar as ha_calendar
 from homeassistant.components.calendar import CalendarEvent
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -44,7 +43,6 @@ from custom_components.school_portal.coordinator import (
 from sandbox.app import Sandbox
 
 from .conftest import pupil_id, refresh
-from .test_portals import account, unique_id
 
 TODAY = date(2026, 11, 22)
 
@@ -292,27 +290,6 @@ def reauth_flows(hass: HomeAssistant) -> list[dict[str, Any]]:
         for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
         if flow["context"]["source"] == SOURCE_REAUTH
     ]
-
-
-async def test_second_factor_at_setup_starts_reauth(
-    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
-) -> None:
-    """A PIN the portal demands at set-up asks the user; no endless retries."""
-    login = account(sandbox, sandbox_server, "pronote", "dana.pin")
-    data = {
-        "portal": "pronote",
-        "server": login["base_url"],
-        "username": login["username"],
-        "password": login["password"],
-    }
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="PRONOTE", unique_id=unique_id(data), data=data
-    )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert len(reauth_flows(hass)) == 1
 
 
 async def test_second_factor_at_refresh_starts_reauth(
