@@ -41,8 +41,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from yarl import URL
 
-from .api import pronote, webuntis
-from .api.client import create_client
+from .api import create_client, pronote, webuntis
 from .api.errors import (
     AccountLocked,
     AuthenticationError,
@@ -361,7 +360,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         try:
             account = await client.login()
         except TwoFactorRequired as err:
-            if err.challenge not in _CHALLENGE_STEPS:
+            if err.challenge.kind not in _CHALLENGE_STEPS:
                 LOGGER.warning("The portal asks for a second factor of unknown kind")
                 return None, "unknown"
             # A QR code is spent once the password step passed: the token it
@@ -521,7 +520,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         self._pending, self._pending_entry = data, entry
         self._pending_check_pupils = check_pupils
         step: Callable[[], Awaitable[ConfigFlowResult]] = getattr(
-            self, f"async_step_{_CHALLENGE_STEPS[challenge.challenge]}"
+            self, f"async_step_{_CHALLENGE_STEPS[challenge.challenge.kind]}"
         )
         return await step()
 

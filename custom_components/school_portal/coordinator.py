@@ -23,7 +23,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api.client import PortalClient, create_client
+from .api import PortalClient, create_client
 from .api.errors import (
     AuthenticationError,
     RateLimited,

@@ -152,7 +152,7 @@ async def test_locked_account(make_client: ClientFactory, sandbox: Sandbox) -> N
 async def test_account_pin(make_client: ClientFactory, sandbox: Sandbox) -> None:
     with pytest.raises(TwoFactorRequired) as info:
         await make_client(username=PIN_LOGIN, password=PIN_PASSWORD).login()
-    assert info.value.challenge == "pin"
+    assert info.value.challenge.kind == "pin"
     with pytest.raises(AuthenticationError):
         await make_client(
             username=PIN_LOGIN, password=PIN_PASSWORD, account_pin="0000"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from custom_components.school_portal.api.client import PORTALS
+from custom_components.school_portal.api import PORTALS
 from custom_components.school_portal.api.models import Capability
 
 
 def test_every_capability_is_offered() -> None:
     """A capability no client declares is dead weight (PUSH was one)."""
-    offered = set().union(*(client.capabilities for client in PORTALS.values()))
+    offered = set().union(*(info.client.capabilities for info in PORTALS.values()))
     assert offered == set(Capability)

@@ -32,6 +32,7 @@ from custom_components.school_portal.api.models import (
     Student,
     StudentData,
 )
+from custom_components.school_portal.api.portal import Challenge, ChallengeKind
 from custom_components.school_portal.api.webtop import WebtopClient
 from custom_components.school_portal.calendar import lesson_event
 from custom_components.school_portal.const import DOMAIN
@@ -299,7 +300,9 @@ async def test_second_factor_at_refresh_starts_reauth(
 ) -> None:
     """A code the portal starts to demand later asks the user too."""
     entry = init_integration
-    demanded = TwoFactorRequired("secret challenge")
+    demanded = TwoFactorRequired(
+        Challenge(ChallengeKind.CHOICE, "answer", question="secret challenge")
+    )
     # The portal asks on every login from now on, the reauth's own try too.
     with (
         patch.object(WebtopClient, "refresh", side_effect=demanded),

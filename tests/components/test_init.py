@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.school_portal.api.client import create_client
+from custom_components.school_portal.api import create_client
 from custom_components.school_portal.api.errors import ProtocolError
 from custom_components.school_portal.api.models import Holiday
 from custom_components.school_portal.api.util import stable_id

@@ -1,9 +1,12 @@
-"""Async clients for school portals; no Home Assistant import below here."""
+"""Async clients for school portals; no Home Assistant import below here.
+
+Each portal module declares itself (`portal.PortalInfo`) and registers when
+imported; `load_portals` imports them all, so no list of portals is kept by hand.
+"""
 
 from __future__ import annotations
 
-from . import pronote, webtop, webuntis
-from .client import PORTALS, PortalClient, create_client
+from .client import PortalClient
 from .errors import (
     AccountLocked,
     AuthenticationError,
@@ -18,6 +21,9 @@ from .errors import (
     TwoFactorRequired,
     UnknownSchool,
 )
+from .portal import PORTALS, PortalInfo, create_client, load_portals, portal
+
+load_portals()
 
 __all__ = [
     "PORTALS",
@@ -28,6 +34,7 @@ __all__ = [
     "ConnectionFailed",
     "NotSupported",
     "PortalClient",
+    "PortalInfo",
     "PortalUnavailable",
     "ProtocolError",
     "RateLimited",
@@ -35,7 +42,6 @@ __all__ = [
     "TwoFactorRequired",
     "UnknownSchool",
     "create_client",
-    "pronote",
-    "webtop",
-    "webuntis",
+    "load_portals",
+    "portal",
 ]

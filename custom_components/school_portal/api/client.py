@@ -1,4 +1,4 @@
-"""The contract every portal client fulfils, and the registry of portals."""
+"""The contract every portal client fulfils (the registry is in `portal`)."""
 
 from __future__ import annotations
 
@@ -133,26 +133,3 @@ class PortalClient(ABC):
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-PORTALS: dict[str, type[PortalClient]] = {}
-
-
-def register[C: type[PortalClient]](cls: C) -> C:
-    """Class decorator: make a client known under its portal key."""
-    PORTALS[cls.portal] = cls
-    return cls
-
-
-def create_client(
-    portal: str,
-    session: aiohttp.ClientSession,
-    config: Mapping[str, Any],
-    tz: tzinfo,
-) -> PortalClient:
-    """Build the client of a portal from stored settings."""
-    try:
-        cls = PORTALS[portal]
-    except KeyError as err:
-        raise NotSupported(f"Unknown portal {portal!r}") from err
-    return cls.from_config(session, config, tz)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .portal import Challenge
+
 
 class SchoolPortalError(Exception):
     """Base class of every error a portal client raises."""
@@ -22,7 +27,9 @@ class CaptchaRequired(AuthenticationError):
 class TwoFactorRequired(SchoolPortalError):
     """The portal asks for a second factor before it lets the login in."""
 
-    def __init__(self, challenge: str, message: str = "Second factor required") -> None:
+    def __init__(
+        self, challenge: Challenge, message: str = "Second factor required"
+    ) -> None:
         """Keep the portal's challenge (never logged: it may be personal)."""
         super().__init__(message)
         self.challenge = challenge

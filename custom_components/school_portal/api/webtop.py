@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiohttp
 
-from .client import PortalClient, SessionExpired, register
+from .client import PortalClient, SessionExpired
 from .errors import (
     AuthenticationError,
     CaptchaRequired,
@@ -38,6 +38,7 @@ from .models import (
     Student,
     StudentData,
 )
+from .portal import FieldKind, LoginField, LoginMethod, PortalInfo, register
 from .util import (
     DEFAULT_TIMEOUT,
     as_int,
@@ -418,7 +419,6 @@ def parse_notification(row: Mapping[str, Any], tz: tzinfo) -> Notification:
 # --- The client -----------------------------------------------------------------
 
 
-@register
 class WebtopClient(PortalClient):
     """A Webtop login, by password or by a token pasted from the browser."""
 
@@ -942,3 +942,49 @@ class WebtopClient(PortalClient):
         return [
             parse_discipline(student, row, self._tz) for row in discipline_rows(data)
         ]
+
+
+_SERVER = LoginField("server", FieldKind.URL, default=DEFAULT_SERVER)
+_USERNAME = LoginField("username", FieldKind.USERNAME)
+# Webtop's refusal does not say whether the username or the password was
+# wrong: a refused login stays at the top of the form.
+_WHERE = {"invalid_server": "server"}
+
+PORTAL = register(
+    PortalInfo(
+        key="webtop",
+        name="Webtop",
+        maker="Webtop (SmartSchool)",
+        client=WebtopClient,
+        methods=(
+            LoginMethod(
+                "password",
+                (
+                    _SERVER,
+                    _USERNAME,
+                    LoginField("password", FieldKind.PASSWORD, secret=True),
+                ),
+                stored_as="password",
+                renew=("password",),
+                errors=_WHERE,
+            ),
+            # For logins behind a captcha or a one-time code: the webToken
+            # cookie, copied from the browser.
+            LoginMethod(
+                "token",
+                (
+                    _SERVER,
+                    _USERNAME,
+                    LoginField("token", FieldKind.PASSWORD, secret=True),
+                ),
+                stored_as="token",
+                renew=("token",),
+                refused="invalid_token",
+                errors=_WHERE,
+                identified_by_pupils=True,
+            ),
+        ),
+        persisted=("token", "session_token"),
+        session_keys=("session_token",),
+    )
+)

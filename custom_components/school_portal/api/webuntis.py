@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import aiohttp
 
-from .client import PortalClient, SessionExpired, register
+from .client import PortalClient, SessionExpired
 from .errors import (
     AccountLocked,
     AuthenticationError,
@@ -53,6 +53,14 @@ from .models import (
     Notification,
     Student,
     StudentData,
+)
+from .portal import (
+    FieldKind,
+    LoginField,
+    LoginMethod,
+    Place,
+    PortalInfo,
+    register,
 )
 from .util import (
     DEFAULT_TIMEOUT,
@@ -714,7 +722,6 @@ class _Cached:
     import_time: int | None = None
 
 
-@register
 class WebUntisClient(PortalClient):
     """A WebUntis login, by password or by the app secret behind the QR code."""
 
@@ -1816,3 +1823,75 @@ async def _post_for_session(
         session, "POST", url, json=body, headers=headers, timeout=timeout
     )
     return response, response.cookies.get("JSESSIONID")
+
+
+def expand_qr_link(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a pasted QR link stands for, with everything else typed."""
+    settings = {key: value for key, value in values.items() if key != "qr_link"}
+    settings.update(parse_qr_link(str(values.get("qr_link") or "")))
+    return settings
+
+
+_SERVER = LoginField("server", FieldKind.URL)
+_SCHOOL = LoginField("school")
+_USERNAME = LoginField("username", FieldKind.USERNAME)
+_WHERE = {"invalid_server": "server", "unknown_school": "school"}
+
+PORTAL = register(
+    PortalInfo(
+        key="webuntis",
+        name="WebUntis",
+        maker="WebUntis (Untis)",
+        client=WebUntisClient,
+        methods=(
+            LoginMethod(
+                "password",
+                (
+                    _SERVER,
+                    _SCHOOL,
+                    _USERNAME,
+                    LoginField("password", FieldKind.PASSWORD, secret=True),
+                ),
+                stored_as="password",
+                renew=("password",),
+                errors={**_WHERE, "invalid_auth": "password"},
+            ),
+            # Accounts with one-time codes: the client makes them from the
+            # app secret behind the QR code.
+            LoginMethod(
+                "secret",
+                (
+                    _SERVER,
+                    _SCHOOL,
+                    _USERNAME,
+                    LoginField("secret", FieldKind.PASSWORD, secret=True),
+                ),
+                stored_as="secret",
+                renew=("secret",),
+                refused="invalid_secret",
+                errors={**_WHERE, "invalid_secret": "secret"},
+            ),
+            # The QR code's link holds server, school, username and secret:
+            # stored like the secret login, and served by its forms later.
+            LoginMethod(
+                "qr",
+                (
+                    LoginField(
+                        "qr_link", FieldKind.PASSWORD, secret=True, one_time=True
+                    ),
+                ),
+                stored_as="secret",
+                renew=("secret",),
+                refused="invalid_secret",
+                errors={
+                    "invalid_secret": "qr_link",
+                    "invalid_server": "qr_link",
+                    "invalid_qr": "qr_link",
+                },
+                expand=expand_qr_link,
+            ),
+        ),
+        # Schools move between Untis' servers: the school names the account.
+        place=Place.SCHOOL,
+    )
+)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
-from ..client import PortalClient, SessionExpired, register
+from ..client import PortalClient, SessionExpired
 from ..errors import (
     AuthenticationError,
     ConfigurationError,
@@ -38,6 +38,17 @@ from ..models import (
     Message,
     Student,
     StudentData,
+)
+from ..portal import (
+    Challenge,
+    ChallengeKind,
+    FieldKind,
+    LoginField,
+    LoginMethod,
+    Place,
+    PortalInfo,
+    SecondFactor,
+    register,
 )
 from ..util import DEFAULT_TIMEOUT, stable_id, timeout_setting
 from . import parse
@@ -129,7 +140,6 @@ SUNDAY = 6
 # --- The client ---------------------------------------------------------------------
 
 
-@register
 class PronoteClient(PortalClient):
     """A PRONOTE pupil or parent login."""
 
@@ -346,7 +356,7 @@ class PronoteClient(PortalClient):
         )
         if 3 in actions:
             if not self._account_pin:
-                raise TwoFactorRequired("pin", "PRONOTE asks for the account PIN")
+                raise TwoFactorRequired(ACCOUNT_PIN, "PRONOTE asks for the account PIN")
             code = aes_encrypt(
                 wire.keys.key, wire.keys.iv, self._account_pin.encode()
             ).hex()
@@ -1104,3 +1114,64 @@ def _of_kind(
     events: list[DisciplineEvent], kind: DisciplineKind
 ) -> list[DisciplineEvent]:
     return [event for event in events if event.kind is kind]
+
+
+def expand_qr_code(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a pasted QR code stands for: its server, and its PIN trimmed."""
+    settings = dict(values)
+    settings["server"] = parse_qr_code(str(values.get("qr_code") or ""))["url"]
+    settings["qr_pin"] = str(values.get("qr_pin") or "").strip()
+    return settings
+
+
+# The PIN an account may require after its password (PRONOTE's "code PIN").
+ACCOUNT_PIN = Challenge(ChallengeKind.PIN, "account_pin")
+
+PORTAL = register(
+    PortalInfo(
+        key="pronote",
+        name="PRONOTE",
+        maker="PRONOTE (Index Éducation)",
+        client=PronoteClient,
+        methods=(
+            LoginMethod(
+                "password",
+                (
+                    LoginField("server", FieldKind.URL),
+                    LoginField("username", FieldKind.USERNAME),
+                    LoginField("password", FieldKind.PASSWORD, secret=True),
+                ),
+                stored_as="password",
+                renew=("password",),
+                errors={"invalid_server": "server", "invalid_auth": "password"},
+            ),
+            # ENT logins: the QR code PRONOTE shows, and the PIN chosen for it,
+            # are spent on the first login; the mobile token it gives (bound to
+            # a device id) renews the session afterwards. A token that died can
+            # only be replaced by a new QR code.
+            LoginMethod(
+                "qr",
+                (
+                    LoginField(
+                        "qr_code", FieldKind.MULTILINE, secret=True, one_time=True
+                    ),
+                    LoginField("qr_pin", FieldKind.PIN, secret=True, one_time=True),
+                ),
+                stored_as="device_id",
+                renew=("qr_code", "qr_pin"),
+                refused="invalid_qr_login",
+                errors={
+                    "invalid_qr_login": "qr_code",
+                    "invalid_server": "qr_code",
+                    "invalid_qr": "qr_code",
+                },
+                expand=expand_qr_code,
+                replaces=("token",),
+            ),
+        ),
+        # A PRONOTE server belongs to one school: its host names the school.
+        place=Place.HOST,
+        persisted=("username", "token", "device_id"),
+        second_factors=(SecondFactor(ChallengeKind.PIN, "account_pin"),),
+    )
+)
