@@ -1,4 +1,11 @@
-"""Config flow of School Portal: portal menu, login, reauth, reconfigure, options."""
+"""Config flow of School Portal, built from the portals' declarations.
+
+Steps: ``user`` (the portal menu), ``<portal>`` (its login methods, skipped
+when it has one), ``<portal>_<method>`` (the login form), ``challenge`` (any
+second factor), ``reauth_confirm``, ``reconfigure`` and the options. The
+portal and method steps are made from `api.PORTALS` when this module loads:
+a portal is served without being named here.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +23,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlow,
 )
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_SCAN_INTERVAL,
-    CONF_TIME_ZONE,
-    CONF_TOKEN,
-    CONF_USERNAME,
-)
+from homeassistant.const import CONF_SCAN_INTERVAL, CONF_TIME_ZONE, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
@@ -41,7 +42,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from yarl import URL
 
-from .api import create_client, pronote, webuntis
+from .api import PORTALS, create_client, portal
 from .api.errors import (
     AccountLocked,
     AuthenticationError,
@@ -54,90 +55,121 @@ from .api.errors import (
     UnknownSchool,
 )
 from .api.models import Account, AccountKind
+from .api.portal import (
+    Challenge,
+    ChallengeKind,
+    FieldKind,
+    LoginField,
+    LoginMethod,
+    Place,
+    PortalInfo,
+)
 from .api.util import stable_id
 from .compat import vol
 from .const import (
-    CONF_ACCOUNT_PIN,
-    CONF_DEVICE_ID,
     CONF_PORTAL,
-    CONF_QR_CODE,
-    CONF_QR_LINK,
-    CONF_QR_PIN,
-    CONF_SCHOOL,
-    CONF_SECRET,
     CONF_SERVER,
-    CONF_SESSION_TOKEN,
     CONF_STUDENTS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
     MAX_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
-    PORTAL_NAMES,
-    PORTAL_PRONOTE,
-    PORTAL_WEBTOP,
-    PORTAL_WEBUNTIS,
-    WEBTOP_DEFAULT_SERVER,
 )
 from .coordinator import SchoolPortalConfigEntry, portal_session
 
-URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-USERNAME_SELECTOR = TextSelector(
-    TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
-)
-TEXT_SELECTOR = TextSelector()
-MULTILINE_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
-
-# Single-use values: they open the first session and are never stored.
-ONE_TIME_KEYS = (CONF_QR_LINK, CONF_QR_CODE, CONF_QR_PIN)
-# The fields a user types, per portal and secret; QR codes stand alone.
-_QR_SCHEMAS: dict[str, vol.Schema] = {
-    CONF_QR_LINK: vol.Schema({vol.Required(CONF_QR_LINK): PASSWORD_SELECTOR}),
-    CONF_QR_CODE: vol.Schema(
-        {
-            vol.Required(CONF_QR_CODE): MULTILINE_SELECTOR,
-            vol.Required(CONF_QR_PIN): PASSWORD_SELECTOR,
-        }
+_SELECTORS: dict[FieldKind, TextSelector] = {
+    FieldKind.URL: TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+    FieldKind.TEXT: TextSelector(),
+    FieldKind.USERNAME: TextSelector(
+        TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
     ),
+    FieldKind.PASSWORD: TextSelector(
+        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+    ),
+    FieldKind.MULTILINE: TextSelector(TextSelectorConfig(multiline=True)),
+    FieldKind.PIN: TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD)),
 }
 
 
-def _login_schema(secret: str, portal: str = PORTAL_WEBTOP) -> vol.Schema:
-    """Server, username and the secret of one login mode."""
-    if secret in _QR_SCHEMAS:
-        return _QR_SCHEMAS[secret]
-    server: vol.Required = vol.Required(CONF_SERVER)
-    if portal == PORTAL_WEBTOP:
-        server = vol.Required(CONF_SERVER, default=WEBTOP_DEFAULT_SERVER)
-    fields: dict[Any, Any] = {server: URL_SELECTOR}
-    if portal == PORTAL_WEBUNTIS:
-        fields[vol.Required(CONF_SCHOOL)] = TEXT_SELECTOR
-    fields[vol.Required(CONF_USERNAME)] = USERNAME_SELECTOR
-    fields[vol.Required(secret)] = PASSWORD_SELECTOR
-    return vol.Schema(fields)
+def _schema(fields: tuple[LoginField, ...]) -> vol.Schema:
+    """The form of some login fields."""
+    return vol.Schema(
+        {
+            (
+                vol.Required(f.key, default=f.default)
+                if f.default is not None
+                else vol.Required(f.key)
+            ): _SELECTORS[f.kind]
+            for f in fields
+        }
+    )
 
 
-def _secret_key(data: Mapping[str, Any]) -> str:
-    """What renews an entry's login: its password, app secret, QR code or token."""
-    if data.get(CONF_PASSWORD):
-        return CONF_PASSWORD
-    if data.get(CONF_SECRET):
-        return CONF_SECRET
-    if data.get(CONF_DEVICE_ID):
-        # A PRONOTE mobile token that died can only be replaced by a new QR code.
-        return CONF_QR_CODE
-    return CONF_TOKEN
+def login_schema(method: LoginMethod) -> vol.Schema:
+    """The form of a login method."""
+    return _schema(method.fields)
 
 
-_SECRET_KEYS = (CONF_PASSWORD, CONF_SECRET, CONF_TOKEN, CONF_QR_CODE)
+def _renew_schema(method: LoginMethod) -> vol.Schema:
+    """The form of a reauthentication: what renews the login."""
+    return _schema(tuple(f for f in method.fields if f.key in method.renew))
 
 
-def _keep_session(data: dict[str, Any], session: Mapping[str, str]) -> None:
+def _challenge_schema(challenge: Challenge) -> vol.Schema:
+    """The form of a second factor: a code to type or a choice to make."""
+    if challenge.kind is ChallengeKind.CHOICE:
+        selector: SelectSelector | TextSelector = SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=value, label=label)
+                    for value, label in challenge.choices
+                ],
+                mode=SelectSelectorMode.LIST,
+            )
+        )
+    elif challenge.kind is ChallengeKind.PIN:
+        selector = _SELECTORS[FieldKind.PIN]
+    else:
+        selector = TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="one-time-code")
+        )
+    return vol.Schema({vol.Required(challenge.answer_key): selector})
+
+
+# Per kind of second factor: the error when the portal refuses the answer.
+_REFUSED_ANSWER = {
+    ChallengeKind.PIN: "invalid_pin",
+    ChallengeKind.CODE: "invalid_code",
+    ChallengeKind.CHOICE: "invalid_answer",
+}
+
+
+def _answer_place(challenge: Challenge) -> LoginMethod:
+    """Where a refused answer's error goes: on the answer's field."""
+    refused = _REFUSED_ANSWER[challenge.kind]
+    return LoginMethod(
+        "challenge",
+        (),
+        stored_as=challenge.answer_key,
+        renew=(),
+        refused=refused,
+        errors={refused: challenge.answer_key},
+    )
+
+
+def _one_time_keys(info: PortalInfo) -> set[str]:
+    """Single-use values: they open the first session and are never stored."""
+    return {f.key for m in info.methods for f in m.fields if f.one_time}
+
+
+def _keep_session(
+    info: PortalInfo, data: dict[str, Any], session: Mapping[str, str]
+) -> None:
     """Take a login's session into the settings; a QR code it used up goes."""
     data.update(session)
     if session:
-        for key in ONE_TIME_KEYS:
+        for key in _one_time_keys(info):
             data.pop(key, None)
 
 
@@ -147,44 +179,34 @@ def _placed(errors: dict[str, str], schema: vol.Schema) -> dict[str, str]:
     return {key if key in shown else "base": error for key, error in errors.items()}
 
 
-def _from_qr(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings with what a pasted QR code stands for; ConfigurationError if none.
+def _expanded(method: LoginMethod, user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings typed values stand for; ConfigurationError if they cannot be read.
 
     Everything else typed or already pending (an account PIN) is kept.
     """
-    data = dict(user_input)
-    if CONF_QR_LINK in data:
-        data.update(webuntis.parse_qr_link(str(data.pop(CONF_QR_LINK))))
-    elif CONF_QR_CODE in data:
-        data[CONF_SERVER] = pronote.parse_qr_code(str(data[CONF_QR_CODE]))["url"]
-        data[CONF_QR_PIN] = str(data[CONF_QR_PIN]).strip()
-    return data
-
-
-# Where each portal's account lives, besides its username. WebUntis names the
-# school, not the server (schools move between Untis' servers); a PRONOTE
-# server belongs to one school, so its host is the school; Webtop has one
-# server for the whole country.
-_ACCOUNT_PLACE = {PORTAL_WEBUNTIS: CONF_SCHOOL, PORTAL_PRONOTE: CONF_SERVER}
+    return method.expand(user_input) if method.expand else dict(user_input)
 
 
 def entry_unique_id(data: Mapping[str, Any]) -> str | None:
-    """Portal, the school it names and the account; None while the user is unknown.
+    """Portal, the place it names and the account; None while the user is unknown.
 
-    The username is hashed: on Webtop it is often a national id number.
+    The place is what the portal's declaration says: the school (schools
+    move between servers), the server's host (a server that belongs to one
+    school), or nothing (one server for a whole country). The username is
+    hashed: it is often a national id number.
     """
     username = str(data.get(CONF_USERNAME) or "").strip().casefold()
     if not username:
         return None
-    portal = str(data[CONF_PORTAL])
-    parts = [portal]
-    if (place_key := _ACCOUNT_PLACE.get(portal)) == CONF_SERVER:
+    info = portal(str(data[CONF_PORTAL]))
+    parts = [info.key]
+    if info.place is Place.HOST:
         server = str(data[CONF_SERVER])
         parts.append(
             URL(server if "://" in server else f"https://{server}").host or server
         )
-    elif place_key is not None:
-        parts.append(str(data.get(place_key) or "").strip().casefold())
+    elif info.place is Place.SCHOOL:
+        parts.append(str(data.get(info.school_key) or "").strip().casefold())
     return "_".join([*parts, stable_id(*parts, username)])
 
 
@@ -200,7 +222,7 @@ def _isolated(text: str) -> str:
 def _showable_username(data: Mapping[str, Any]) -> str:
     """The login's username, or '' when it is an id number or missing.
 
-    Webtop logins are often a national id number (digits and separators).
+    Some portals log in with a national id number (digits and separators).
     """
     username = str(data.get(CONF_USERNAME) or "").strip()
     return "" if re.fullmatch(r"[\d\s./-]*", username) else username
@@ -232,7 +254,7 @@ def entry_title(
 
     Titles end up in logs: the README's privacy section says what they hold.
     """
-    parts = [PORTAL_NAMES.get(data[CONF_PORTAL], data[CONF_PORTAL])]
+    parts = [portal(data[CONF_PORTAL]).name]
     if account.school:
         parts.append(_isolated(account.school))
     if login := _login_name(data, account, templates):
@@ -242,8 +264,8 @@ def entry_title(
 
 def _legacy_title(data: Mapping[str, Any], account: Account) -> str:
     """The title entries got before it named the login."""
-    portal: str = PORTAL_NAMES.get(data[CONF_PORTAL], data[CONF_PORTAL])
-    return f"{portal} · {_isolated(account.school)}" if account.school else portal
+    name = portal(data[CONF_PORTAL]).name
+    return f"{name} · {_isolated(account.school)}" if account.school else name
 
 
 async def _async_title_templates(hass: HomeAssistant) -> dict[str, str]:
@@ -283,24 +305,12 @@ def _login_label(data: Mapping[str, Any], fallback: str) -> str:
     return _showable_username(data) or fallback
 
 
-# Per secret: the error when the portal refuses it, so that the form says
-# what was refused (a QR link holds the app secret).
-_REFUSED: dict[str, str] = {
-    CONF_PASSWORD: "invalid_auth",
-    CONF_SECRET: "invalid_secret",
-    CONF_QR_LINK: "invalid_secret",
-    CONF_TOKEN: "invalid_token",
-    CONF_QR_CODE: "invalid_qr_login",
-    CONF_ACCOUNT_PIN: "invalid_pin",
-}
-# Per kind of second factor (`TwoFactorRequired.challenge`): the step that
-# asks for it and the setting that keeps the answer.
-_CHALLENGE_STEPS: dict[str, str] = {"pin": "account_pin"}
 # When a reauth last tried the stored login by itself, per entry id (monotonic
 # seconds). One number per config entry of this process: bounded by them.
 _REAUTH_TRIED: dict[str, float] = {}
 REAUTH_RETRY_SECONDS = 3600
-_CHALLENGE_ANSWERS = (CONF_ACCOUNT_PIN,)
+
+type _Step = Callable[..., Awaitable[ConfigFlowResult]]
 
 
 class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -311,22 +321,24 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     MINOR_VERSION = 1
 
     # A login that waits for the answer to a second factor: its settings,
-    # the entry it renews, and whether its pupils must match the entry's.
+    # the challenge, the entry it renews, and whether its pupils must match
+    # the entry's.
     _pending: dict[str, Any] | None = None
+    _challenge: Challenge | None = None
     _pending_entry: SchoolPortalConfigEntry | None = None
     _pending_check_pupils = False
 
     async def _async_login(
-        self, data: dict[str, Any], *, secret: str = "base"
+        self, data: dict[str, Any], method: LoginMethod
     ) -> tuple[Account | None, dict[str, str]]:
         """Try the login; return the account or the form's errors.
 
-        Errors name the field they are about (``secret`` for refused
-        credentials) where the portal tells them apart. A second factor the
-        portal demands passes through as `TwoFactorRequired`, with the session
-        it opened kept in ``data``.
+        Errors name the field the method's declaration puts them on (a
+        refused login gets the method's own error: the form says what was
+        refused). A second factor the portal demands passes through as
+        `TwoFactorRequired`, with the session it opened kept in ``data``.
         """
-        data[CONF_SERVER] = str(data[CONF_SERVER]).strip().rstrip("/")
+        data[CONF_SERVER] = str(data.get(CONF_SERVER) or "").strip().rstrip("/")
         session = portal_session(self.hass, auto_cleanup=False)
         try:
             account, error = await self._async_login_with(session, data)
@@ -335,37 +347,26 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             session.detach()
         if error is None:
             return account, {}
-        fields = {
-            "unknown_school": CONF_SCHOOL,
-            # A QR code stands for the server too.
-            "invalid_server": secret if secret in _QR_SCHEMAS else CONF_SERVER,
-        }
         if error == "invalid_auth":
-            error = _REFUSED.get(secret, error)
-            # Webtop's refusal does not say whether the username or the
-            # password was wrong: it stays at the top of the form.
-            if data[CONF_PORTAL] != PORTAL_WEBTOP:
-                fields[error] = secret
-        return None, {fields.get(error, "base"): error}
+            error = method.refused
+        return None, {method.errors.get(error, "base"): error}
 
     async def _async_login_with(
         self, session: ClientSession, data: dict[str, Any]
     ) -> tuple[Account | None, str | None]:
+        info = portal(data[CONF_PORTAL])
         try:
             client = create_client(
-                data[CONF_PORTAL], session, data, dt_util.get_default_time_zone()
+                info.key, session, data, dt_util.get_default_time_zone()
             )
         except ConfigurationError:
             return None, "invalid_server"
         try:
             account = await client.login()
-        except TwoFactorRequired as err:
-            if err.challenge.kind not in _CHALLENGE_STEPS:
-                LOGGER.warning("The portal asks for a second factor of unknown kind")
-                return None, "unknown"
+        except TwoFactorRequired:
             # A QR code is spent once the password step passed: the token it
             # gave is what the retry with the answer logs in with.
-            _keep_session(data, client.session_state)
+            _keep_session(info, data, client.session_state)
             raise
         except AccountLocked:
             return None, "account_locked"
@@ -385,132 +386,90 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         finally:
             await client.close()
         # The session just opened serves the entry too: no second login.
-        _keep_session(data, client.session_state)
+        _keep_session(info, data, client.session_state)
         return account, None
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Choose the portal."""
+        return self.async_show_menu(step_id="user", menu_options=list(PORTALS))
+
+    async def _async_step_portal(self, info: PortalInfo) -> ConfigFlowResult:
+        """Choose how to log in to a portal; straight to the form if there is one way."""
+        if len(info.methods) == 1:
+            return await self._async_step_login(info, info.methods[0], None)
         return self.async_show_menu(
-            step_id="user",
-            menu_options=[PORTAL_WEBTOP, PORTAL_WEBUNTIS, PORTAL_PRONOTE],
+            step_id=info.key,
+            menu_options=[f"{info.key}_{method.key}" for method in info.methods],
         )
 
-    async def async_step_webtop(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_step_login(
+        self,
+        info: PortalInfo,
+        method: LoginMethod,
+        user_input: dict[str, Any] | None,
     ) -> ConfigFlowResult:
-        """Choose how to log in to Webtop."""
-        return self.async_show_menu(
-            step_id="webtop", menu_options=["webtop_password", "webtop_token"]
+        """The login form of one method of a portal."""
+        errors: dict[str, str] = {}
+        schema = login_schema(method)
+        if user_input is not None:
+            try:
+                data = {CONF_PORTAL: info.key, **_expanded(method, user_input)}
+            except ConfigurationError:
+                errors = {method.errors.get("invalid_qr", "base"): "invalid_qr"}
+            else:
+                result, errors = await self._async_finish_login(data, method)
+                if result is not None:
+                    return result
+            # Keep what was typed, except the secrets.
+            schema = self.add_suggested_values_to_schema(
+                schema,
+                {k: v for k, v in user_input.items() if k not in method.secret_keys},
+            )
+        return self.async_show_form(
+            step_id=f"{info.key}_{method.key}",
+            data_schema=schema,
+            errors=_placed(errors, schema),
         )
 
-    async def async_step_webtop_password(
+    async def async_step_challenge(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Log in to Webtop with a username and password."""
-        return await self._async_step_login(
-            "webtop_password", PORTAL_WEBTOP, CONF_PASSWORD, user_input
-        )
-
-    async def async_step_webtop_token(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Log in to Webtop with a token copied from the browser."""
-        return await self._async_step_login(
-            "webtop_token", PORTAL_WEBTOP, CONF_TOKEN, user_input
-        )
-
-    async def async_step_webuntis(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Choose how to log in to WebUntis."""
-        return self.async_show_menu(
-            step_id="webuntis",
-            menu_options=["webuntis_password", "webuntis_secret", "webuntis_qr"],
-        )
-
-    async def async_step_webuntis_password(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Log in to WebUntis with a username and password."""
-        return await self._async_step_login(
-            "webuntis_password", PORTAL_WEBUNTIS, CONF_PASSWORD, user_input
-        )
-
-    async def async_step_webuntis_secret(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Log in to WebUntis with the app secret (one-time codes made here)."""
-        return await self._async_step_login(
-            "webuntis_secret", PORTAL_WEBUNTIS, CONF_SECRET, user_input
-        )
-
-    async def async_step_webuntis_qr(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Log in to WebUntis with the link inside the app's QR code."""
-        return await self._async_step_login(
-            "webuntis_qr", PORTAL_WEBUNTIS, CONF_QR_LINK, user_input
-        )
-
-    async def async_step_pronote(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Choose how to log in to PRONOTE."""
-        return self.async_show_menu(
-            step_id="pronote", menu_options=["pronote_password", "pronote_qr"]
-        )
-
-    async def async_step_pronote_password(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Log in to PRONOTE with a username and password."""
-        return await self._async_step_login(
-            "pronote_password", PORTAL_PRONOTE, CONF_PASSWORD, user_input
-        )
-
-    async def async_step_pronote_qr(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Log in to PRONOTE with a QR code and its PIN (ENT users)."""
-        return await self._async_step_login(
-            "pronote_qr", PORTAL_PRONOTE, CONF_QR_CODE, user_input
-        )
-
-    async def async_step_account_pin(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The portal asks for the account's PIN (its second factor)."""
+        """The portal asks for a second factor: a PIN, a code, or a question."""
         assert self._pending is not None
-        entry = self._pending_entry
+        assert self._challenge is not None
+        challenge, entry = self._challenge, self._pending_entry
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**self._pending, CONF_ACCOUNT_PIN: user_input[CONF_ACCOUNT_PIN]}
+            data = {
+                **self._pending,
+                challenge.answer_key: user_input[challenge.answer_key],
+            }
+            place = _answer_place(challenge)
             if entry is None:
-                result, errors = await self._async_finish_login(
-                    data, secret=CONF_ACCOUNT_PIN
-                )
+                result, errors = await self._async_finish_login(data, place)
             else:
                 result, errors = await self._async_store_login(
-                    entry,
-                    data,
-                    secret=CONF_ACCOUNT_PIN,
-                    check_pupils=self._pending_check_pupils,
+                    entry, data, place, check_pupils=self._pending_check_pupils
                 )
             if result is not None:
                 return result
-        fallback = entry.title if entry else PORTAL_NAMES[self._pending[CONF_PORTAL]]
+        fallback = entry.title if entry else portal(self._pending[CONF_PORTAL]).name
         return self.async_show_form(
-            step_id="account_pin",
-            data_schema=vol.Schema({vol.Required(CONF_ACCOUNT_PIN): PASSWORD_SELECTOR}),
-            description_placeholders={"login": _login_label(self._pending, fallback)},
+            step_id="challenge",
+            data_schema=_challenge_schema(challenge),
+            description_placeholders={
+                "login": _login_label(self._pending, fallback),
+                # The portal's own question, in the portal's language.
+                "question": challenge.question,
+            },
             errors=errors,
         )
 
     async def _async_ask_challenge(
         self,
-        challenge: TwoFactorRequired,
+        demand: TwoFactorRequired,
         data: dict[str, Any],
         entry: SchoolPortalConfigEntry | None = None,
         *,
@@ -518,56 +477,29 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Show the step that answers the portal's second factor."""
         self._pending, self._pending_entry = data, entry
+        self._challenge = demand.challenge
         self._pending_check_pupils = check_pupils
-        step: Callable[[], Awaitable[ConfigFlowResult]] = getattr(
-            self, f"async_step_{_CHALLENGE_STEPS[challenge.challenge.kind]}"
-        )
-        return await step()
-
-    async def _async_step_login(
-        self,
-        step_id: str,
-        portal: str,
-        secret: str,
-        user_input: dict[str, Any] | None,
-    ) -> ConfigFlowResult:
-        errors: dict[str, str] = {}
-        schema = _login_schema(secret, portal)
-        if user_input is not None:
-            try:
-                data = {CONF_PORTAL: portal, **_from_qr(user_input)}
-            except ConfigurationError:
-                errors = {secret: "invalid_qr"}
-            else:
-                result, errors = await self._async_finish_login(data, secret=secret)
-                if result is not None:
-                    return result
-            # Keep what was typed, except the secret.
-            schema = self.add_suggested_values_to_schema(
-                schema, {k: v for k, v in user_input.items() if k != secret}
-            )
-        return self.async_show_form(
-            step_id=step_id, data_schema=schema, errors=_placed(errors, schema)
-        )
+        return await self.async_step_challenge()
 
     async def _async_finish_login(
-        self, data: dict[str, Any], *, secret: str
+        self, data: dict[str, Any], method: LoginMethod
     ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
         """Log in; create the entry, or ask for the second factor the portal wants.
 
         The unique id is claimed only once the login worked: a flow that the
-        user left with an error on its form (or at the PIN) blocks no other.
+        user left with an error on its form (or at the challenge) blocks no
+        other.
         """
         if (unique_id := entry_unique_id(data)) is not None and (
             self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
         ):
-            # Refused before touching the portal: Webtop keeps one session
-            # per account, so a login here could end the entry's.
+            # Refused before touching the portal: a portal that keeps one
+            # session per account would end the entry's at a login here.
             return self.async_abort(reason="already_configured"), {}
         try:
-            account, errors = await self._async_login(data, secret=secret)
-        except TwoFactorRequired as challenge:
-            return await self._async_ask_challenge(challenge, data), {}
+            account, errors = await self._async_login(data, method)
+        except TwoFactorRequired as demand:
+            return await self._async_ask_challenge(demand, data), {}
         if account is None:
             return None, errors
         await self.async_set_unique_id(
@@ -575,52 +507,57 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
             raise_on_progress=False,
         )
         self._abort_if_unique_id_configured()
+        data = self._without_spent_answer(data)
         title = await async_entry_title(self.hass, data, account)
         return self.async_create_entry(title=title, data=data), {}
+
+    def _without_spent_answer(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The settings without an answer that served this login only."""
+        if self._challenge is None or self._challenge.keep:
+            return data
+        return {k: v for k, v in data.items() if k != self._challenge.answer_key}
 
     async def _async_update_login(
         self,
         entry: SchoolPortalConfigEntry,
         user_input: dict[str, Any],
-        *,
-        secret: str = "base",
     ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
         """Log in with changed settings; store them if it is the same account."""
+        info = portal(entry.data[CONF_PORTAL])
+        method = info.stored_method(entry.data)
         try:
-            changes = _from_qr(user_input)
+            changes = _expanded(method, user_input)
         except ConfigurationError:
-            return None, {secret: "invalid_qr"}
+            return None, {method.errors.get("invalid_qr", "base"): "invalid_qr"}
         # New credentials, new session: the stored one may belong to the old
         # login, a new QR code replaces the token of the old one, and the
         # second factor is asked again (a changed PIN would refuse the login).
-        dropped = {CONF_SESSION_TOKEN, *_CHALLENGE_ANSWERS}
-        if CONF_QR_CODE in changes:
-            dropped.add(CONF_TOKEN)
+        dropped = {*info.session_keys, *info.answer_keys}
+        if any(f.key in user_input for f in method.fields):
+            dropped.update(method.replaces)
         data = {
             key: value
             for key, value in {**entry.data, **changes}.items()
             if key not in dropped
         }
-        # A pasted token names its account only by the pupils it shows; every
-        # other login names it by its username.
         return await self._async_store_login(
-            entry, data, secret=secret, check_pupils=CONF_TOKEN in changes
+            entry, data, method, check_pupils=method.identified_by_pupils
         )
 
     async def _async_store_login(
         self,
         entry: SchoolPortalConfigEntry,
         data: dict[str, Any],
+        method: LoginMethod,
         *,
-        secret: str = "base",
         check_pupils: bool = False,
     ) -> tuple[ConfigFlowResult | None, dict[str, str]]:
         """Log in; keep the settings in the entry if it is the same account."""
         try:
-            account, errors = await self._async_login(data, secret=secret)
-        except TwoFactorRequired as challenge:
+            account, errors = await self._async_login(data, method)
+        except TwoFactorRequired as demand:
             return await self._async_ask_challenge(
-                challenge, data, entry, check_pupils=check_pupils
+                demand, data, entry, check_pupils=check_pupils
             ), {}
         if account is None:
             return None, errors
@@ -634,7 +571,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         # address and the session it opened.
         title = await async_renewed_title(self.hass, entry, account)
         return self.async_update_reload_and_abort(
-            entry, data=data, title=title or entry.title
+            entry, data=self._without_spent_answer(data), title=title or entry.title
         ), {}
 
     def _same_pupils(self, entry: SchoolPortalConfigEntry, account: Account) -> bool:
@@ -669,28 +606,28 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         if now - _REAUTH_TRIED.get(entry.entry_id, -math.inf) < REAUTH_RETRY_SECONDS:
             return await self.async_step_reauth_confirm()
         _REAUTH_TRIED[entry.entry_id] = now
+        info = portal(entry.data[CONF_PORTAL])
         data = {
             key: value
             for key, value in entry.data.items()
-            if key not in _CHALLENGE_ANSWERS
+            if key not in info.answer_keys
         }
-        result, _errors = await self._async_store_login(entry, data)
+        result, _errors = await self._async_store_login(
+            entry, data, info.stored_method(entry.data)
+        )
         return result or await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for what the login uses: its password, app secret, token or QR code."""
+        """Ask for what renews the login: its password, app secret, token or QR code."""
         entry = self._get_reauth_entry()
-        secret = _secret_key(entry.data)
-        schema = _QR_SCHEMAS.get(
-            secret, vol.Schema({vol.Required(secret): PASSWORD_SELECTOR})
-        )
+        method = portal(entry.data[CONF_PORTAL]).stored_method(entry.data)
         return await self._async_step_update(
             "reauth_confirm",
             entry,
             user_input,
-            schema,
+            _renew_schema(method),
             {"title": entry.title, "login": _login_label(entry.data, entry.title)},
         )
 
@@ -699,12 +636,13 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the server or the login of an entry."""
         entry = self._get_reconfigure_entry()
+        method = portal(entry.data[CONF_PORTAL]).stored_method(entry.data)
         schema = self.add_suggested_values_to_schema(
-            _login_schema(_secret_key(entry.data), entry.data[CONF_PORTAL]),
+            login_schema(method),
             {
-                key: entry.data[key]
-                for key in (CONF_SERVER, CONF_SCHOOL, CONF_USERNAME)
-                if key in entry.data
+                f.key: entry.data[f.key]
+                for f in method.fields
+                if not f.secret and f.key in entry.data
             },
         )
         return await self._async_step_update("reconfigure", entry, user_input, schema)
@@ -720,10 +658,7 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the form of a changed login; store it once it works."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            secret = next((key for key in user_input if key in _SECRET_KEYS), "base")
-            result, errors = await self._async_update_login(
-                entry, user_input, secret=secret
-            )
+            result, errors = await self._async_update_login(entry, user_input)
             if result is not None:
                 return result
         return self.async_show_form(
@@ -740,6 +675,46 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> SchoolPortalOptionsFlow:
         """Create the options flow."""
         return SchoolPortalOptionsFlow()
+
+
+def _portal_step(info: PortalInfo) -> _Step:
+    async def step(
+        self: SchoolPortalConfigFlow, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await self._async_step_portal(info)
+
+    step.__doc__ = f"Choose how to log in to {info.name}."
+    return step
+
+
+def _login_step(info: PortalInfo, method: LoginMethod) -> _Step:
+    async def step(
+        self: SchoolPortalConfigFlow, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await self._async_step_login(info, method, user_input)
+
+    step.__doc__ = f"Log in to {info.name} ({method.key})."
+    return step
+
+
+def _add_declared_steps() -> None:
+    """Give the flow a step per portal and per login method.
+
+    Home Assistant dispatches a form's answer to ``async_step_<step_id>``:
+    the steps of the declared portals are made here instead of being
+    written out for each.
+    """
+    for info in PORTALS.values():
+        setattr(SchoolPortalConfigFlow, f"async_step_{info.key}", _portal_step(info))
+        for method in info.methods:
+            setattr(
+                SchoolPortalConfigFlow,
+                f"async_step_{info.key}_{method.key}",
+                _login_step(info, method),
+            )
+
+
+_add_declared_steps()
 
 
 class SchoolPortalOptionsFlow(OptionsFlow):

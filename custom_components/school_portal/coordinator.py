@@ -74,7 +74,7 @@ DONE_RETENTION = timedelta(days=180)
 # How far outside the polled window the calendar reads, each side.
 MAX_READ_AHEAD = timedelta(weeks=26)
 # A pupil absent from the portal keeps its device (names, areas, customisations)
-# this long: a portal hiccup, or Webtop re-reading its pupil list, must not
+# this long: a portal hiccup, or a portal re-reading its pupil list, must not
 # cost the family their set-up.
 DEVICE_RETENTION = timedelta(days=7)
 
@@ -387,7 +387,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
         await self.done.async_load()
         with self._portal_errors():
             await self.client.login()
-        # A portal may rotate its token at each login (PRONOTE): keep the new
+        # A portal may rotate its token at each login: keep the new
         # one at once, even if the first refresh then fails.
         self._persist_session_state()
 

@@ -6,36 +6,16 @@ from collections import Counter
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import (
-    CONF_ACCOUNT_PIN,
-    CONF_DEVICE_ID,
-    CONF_QR_CODE,
-    CONF_QR_LINK,
-    CONF_QR_PIN,
-    CONF_SCHOOL,
-    CONF_SECRET,
-    CONF_SERVER,
-    CONF_SESSION_TOKEN,
-)
+from .api import PORTALS
 from .coordinator import SchoolPortalConfigEntry
 
+# Every portal's login settings (each is a secret, or says who the family is
+# and where their school is), what its client persists and its second
+# factors' answers: from the declarations, so a new portal's are covered.
 TO_REDACT = {
-    CONF_PASSWORD,
-    CONF_TOKEN,
-    CONF_SESSION_TOKEN,
-    CONF_USERNAME,
-    CONF_SECRET,
-    CONF_QR_LINK,
-    CONF_QR_CODE,
-    CONF_QR_PIN,
-    CONF_ACCOUNT_PIN,
-    CONF_DEVICE_ID,
-    # Together they name the school, and with it where the family lives.
-    CONF_SERVER,
-    CONF_SCHOOL,
+    *(key for info in PORTALS.values() for key in info.private_keys),
     "unique_id",
     "title",
 }

@@ -12,8 +12,9 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .api import portal
 from .api.models import Capability, StudentData
-from .const import PORTAL_MAKERS
+from .const import CONF_PORTAL
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 
 
@@ -38,12 +39,11 @@ class SchoolPortalEntity(CoordinatorEntity[SchoolPortalCoordinator]):
         self._attr_unique_id = (
             f"{coordinator.config_entry.unique_id}_{student_id}_{description.key}"
         )
-        portal = coordinator.config_entry.data["portal"]
         self._attr_device_info = DeviceInfo(
             identifiers={coordinator.device_identifier(student_id)},
             entry_type=DeviceEntryType.SERVICE,
             name=student.name,
-            manufacturer=PORTAL_MAKERS.get(portal, portal),
+            manufacturer=portal(coordinator.config_entry.data[CONF_PORTAL]).maker,
             model=student.class_name,
         )
 

@@ -11,12 +11,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.school_portal.api import PORTALS
 from custom_components.school_portal.api.models import Account, AccountKind, Student
+from custom_components.school_portal.api.webtop import (
+    DEFAULT_SERVER as WEBTOP_DEFAULT_SERVER,
+)
 from custom_components.school_portal.config_flow import (
     async_entry_title,
     entry_title,
 )
-from custom_components.school_portal.const import DOMAIN, WEBTOP_DEFAULT_SERVER
+from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
 from .conftest import PARENT, PARENT_PASSWORD, PUPIL, PUPIL_PASSWORD, unique_id_of
@@ -40,7 +44,8 @@ async def start_login(hass: HomeAssistant, step: str) -> dict[str, Any]:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["webtop", "webuntis", "pronote"]
+    assert result["menu_options"] == list(PORTALS)
+    assert set(PORTALS) >= {"webtop", "webuntis", "pronote"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "webtop"}
     )

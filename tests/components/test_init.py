@@ -422,7 +422,7 @@ async def answer_pin(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == SOURCE_REAUTH
     # The challenge, not the password the portal still accepts.
-    assert flow["step_id"] == "account_pin"
+    assert flow["step_id"] == "challenge"
     result = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {"account_pin": "1234"}
     )

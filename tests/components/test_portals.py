@@ -351,7 +351,7 @@ async def test_pronote_pin_step(
         },
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "account_pin"
+    assert result["step_id"] == "challenge"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"account_pin": "9999"}
     )
@@ -501,7 +501,7 @@ async def test_reauth_of_a_pin_account_asks_for_the_pin(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"password": login["password"]}
     )
-    assert result["step_id"] == "account_pin"
+    assert result["step_id"] == "challenge"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"account_pin": login["account_pin"]}
     )
@@ -606,7 +606,7 @@ async def test_qr_reauth_that_needs_the_account_pin(
             "qr_pin": "2222",
         },
     )
-    assert result["step_id"] == "account_pin"
+    assert result["step_id"] == "challenge"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"account_pin": "1234"}
     )
@@ -705,13 +705,13 @@ async def test_abandoned_pin_step_blocks_no_new_flow(
     typed["server"] = login["base_url"]
     result = await open_form(hass, "pronote", "pronote_password")
     abandoned = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
-    assert abandoned["step_id"] == "account_pin"
+    assert abandoned["step_id"] == "challenge"
 
     result = await open_form(hass, "pronote", "pronote_password")
     result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "account_pin"
-    assert result["description_placeholders"] == {"login": "dana.pin"}
+    assert result["step_id"] == "challenge"
+    assert result["description_placeholders"] == {"login": "dana.pin", "question": ""}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"account_pin": login["account_pin"]}
     )
