@@ -12,12 +12,8 @@ from homeassistant.helpers import entity_registry as er
 
 from .config_flow import SchoolPortalConfigFlow, async_renewed_title, entry_unique_id
 from .const import DOMAIN, LOGGER
-from .coordinator import (
-    HomeworkDoneStore,
-    SchoolPortalConfigEntry,
-    SchoolPortalCoordinator,
-    SeenStore,
-)
+from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
+from .stores import HomeworkDoneStore, SeenStore
 
 PLATFORMS: list[Platform] = [
     Platform.CALENDAR,

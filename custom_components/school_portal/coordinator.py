@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
 
 from aiohttp import ClientSession, DummyCookieJar
 from homeassistant.config_entries import ConfigEntry
@@ -19,7 +17,6 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -35,24 +32,15 @@ from .api.models import (
     DateWindow,
     Homework,
     Lesson,
-    LessonStatus,
     Student,
     StudentData,
 )
-from .api.util import stable_id
 from .const import (
     BREAK_INTERVAL,
     CONF_PORTAL,
     CONF_STUDENTS,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    EVENT_LESSON_CANCELLED,
-    EVENT_LESSON_CHANGED,
-    EVENT_NEW_DISCIPLINE,
-    EVENT_NEW_GRADE,
-    EVENT_NEW_HOMEWORK,
-    EVENT_NEW_MESSAGE,
-    EVENT_SCHOOL_PORTAL,
     LOGGER,
     NIGHT_END,
     NIGHT_INTERVAL,
@@ -60,17 +48,11 @@ from .const import (
     WINDOW_DAYS_AFTER,
     WINDOW_DAYS_BEFORE,
 )
+from .news import NewItem, NewsDesk
+from .stores import HomeworkDoneStore
 
 type SchoolPortalConfigEntry = ConfigEntry[SchoolPortalCoordinator]
 
-STORAGE_VERSION = 1
-# Uids not seen for this long are forgotten; long enough that an item which
-# vanishes during a portal hiccup and comes back is still known.
-SEEN_RETENTION = timedelta(days=45)
-# Messages, discipline events and grades older than this are not news (they
-# can surface late: a pupil shown again, a portal catching up).
-NEWS_HORIZON = timedelta(days=14)
-DONE_RETENTION = timedelta(days=180)
 # How far outside the polled window the calendar reads, each side.
 MAX_READ_AHEAD = timedelta(weeks=26)
 # A pupil absent from the portal keeps its device (names, areas, customisations)
@@ -104,239 +86,6 @@ async def school_time_zone(entry: ConfigEntry) -> tzinfo:
     return dt_util.get_default_time_zone()
 
 
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """An item seen for the first time: it fires an event."""
-
-    event_type: str
-    student_id: str
-    uid: str
-    attributes: dict[str, Any]
-
-
-def _notable_items(
-    data: StudentData, now: datetime, previous: StudentData | None = None
-) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
-    """Items that can be new, a small name-free description, and whether it is past.
-
-    Something already over (homework past due, a lesson that has ended) or
-    older than NEWS_HORIZON (a message, a discipline event, a grade) is
-    remembered but never announced: a wider window, a pupil shown again after
-    weeks, or a late portal must not turn the past into a burst of news.
-    A lesson is news when the portal marks it cancelled or changed, or when
-    it differs from the same lesson in the ``previous`` refresh.
-    """
-    horizon = now - NEWS_HORIZON
-    for homework in data.homework:
-        yield (
-            EVENT_NEW_HOMEWORK,
-            homework.uid,
-            {
-                "uid": homework.uid,
-                "subject": homework.subject,
-                "due": homework.due.isoformat(),
-            },
-            homework.due_date < now.date(),
-        )
-    for message in data.messages:
-        yield (
-            EVENT_NEW_MESSAGE,
-            message.uid,
-            {
-                "uid": message.uid,
-                "subject": message.subject,
-                "received": message.received.isoformat(),
-                "has_attachments": message.has_attachments,
-            },
-            message.received < horizon,
-        )
-    for discipline in data.discipline:
-        yield (
-            EVENT_NEW_DISCIPLINE,
-            discipline.uid,
-            {
-                "uid": discipline.uid,
-                "kind": discipline.kind.value,
-                "when": discipline.when.isoformat(),
-                "subject": discipline.subject,
-                "justified": discipline.justified,
-            },
-            discipline.when < horizon,
-        )
-    for grade in data.grades:
-        yield (
-            EVENT_NEW_GRADE,
-            grade.uid,
-            {
-                "uid": grade.uid,
-                "subject": grade.subject,
-                "value": grade.value,
-                "out_of": grade.out_of,
-                "when": grade.when.isoformat(),
-            },
-            grade.when < horizon.date(),
-        )
-    before = {lesson.uid: lesson for lesson in previous.lessons} if previous else {}
-    for lesson in data.lessons:
-        earlier = before.get(lesson.uid)
-        moved = earlier is not None and _lesson_shape(earlier) != _lesson_shape(lesson)
-        attributes: dict[str, Any] = {
-            "uid": lesson.uid,
-            **_lesson_values(lesson, lesson.teachers, lesson.rooms),
-            "note": lesson.note,
-        }
-        if lesson.status is LessonStatus.CANCELLED:
-            yield EVENT_LESSON_CANCELLED, lesson.uid, attributes, lesson.end <= now
-            continue
-        if lesson.status is not LessonStatus.CHANGED and not moved:
-            continue
-        # Each version of a changed lesson is news once: a room changed again
-        # after a substitution was announced is announced too.
-        attributes["previous"] = _previous_values(lesson, earlier if moved else None)
-        yield (
-            EVENT_LESSON_CHANGED,
-            f"{lesson.uid}|{stable_id(*_lesson_shape(lesson))}",
-            attributes,
-            lesson.end <= now,
-        )
-
-
-def _lesson_shape(lesson: Lesson) -> tuple[object, ...]:
-    """What a pupil notices of a lesson: when, what, who and where."""
-    return (
-        lesson.start,
-        lesson.end,
-        lesson.subject,
-        tuple(sorted(lesson.teachers)),
-        tuple(sorted(lesson.rooms)),
-    )
-
-
-def _previous_values(lesson: Lesson, earlier: Lesson | None) -> dict[str, Any]:
-    """The lesson as it was: as last polled, else as the portal says it was."""
-    if earlier is not None:
-        return _lesson_values(earlier, earlier.teachers, earlier.rooms)
-    return _lesson_values(
-        lesson,
-        lesson.original_teachers or lesson.teachers,
-        lesson.original_rooms or lesson.rooms,
-    )
-
-
-def _lesson_values(
-    lesson: Lesson, teachers: tuple[str, ...], rooms: tuple[str, ...]
-) -> dict[str, Any]:
-    """A lesson as event data: when, what, who and where."""
-    return {
-        "subject": lesson.subject,
-        "start": lesson.start.isoformat(),
-        "end": lesson.end.isoformat(),
-        "teachers": list(teachers),
-        "rooms": list(rooms),
-    }
-
-
-class SeenStore:
-    """The uids that already fired, kept on disk so restarts stay quiet."""
-
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        """Prepare the store of one config entry."""
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.seen"
-        )
-        self._last_seen: dict[str, str] = {}
-        self._seeded: set[str] = set()
-        self._dirty = False
-
-    async def async_load(self) -> None:
-        """Read what earlier runs saw."""
-        stored = await self._store.async_load() or {}
-        self._last_seen = dict(stored.get("items", {}))
-        self._seeded = set(stored.get("seeded", []))
-
-    def last_seen(self, key: str) -> date | None:
-        """The day a key was last marked, None when it never was."""
-        day = self._last_seen.get(key)
-        return date.fromisoformat(day) if day else None
-
-    def is_seeded(self, student_id: str) -> bool:
-        """Whether the pupil's first sync is done."""
-        return student_id in self._seeded
-
-    def seed(self, student_id: str) -> None:
-        """Note that the pupil's first sync is done."""
-        if student_id not in self._seeded:
-            self._seeded.add(student_id)
-            self._dirty = True
-
-    def mark(self, key: str, today: date) -> bool:
-        """Note a key as seen today; True when it was never seen before."""
-        is_new = key not in self._last_seen
-        if self._last_seen.get(key) != (day := today.isoformat()):
-            self._last_seen[key] = day
-            self._dirty = True
-        return is_new
-
-    def prune(self, today: date) -> None:
-        """Forget keys that have not been seen for a long time."""
-        oldest = (today - SEEN_RETENTION).isoformat()
-        if stale := [key for key, day in self._last_seen.items() if day < oldest]:
-            for key in stale:
-                del self._last_seen[key]
-            self._dirty = True
-
-    async def async_save(self) -> None:
-        """Write to disk if anything changed."""
-        if self._dirty:
-            await self._store.async_save(
-                {"items": self._last_seen, "seeded": sorted(self._seeded)}
-            )
-            self._dirty = False
-
-    async def async_remove(self) -> None:
-        """Delete the file."""
-        await self._store.async_remove()
-
-
-class HomeworkDoneStore:
-    """Done marks set in Home Assistant, for portals that cannot store them."""
-
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        """Prepare the store of one config entry."""
-        self._store: Store[dict[str, dict[str, dict[str, Any]]]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.homework_done"
-        )
-        self._marks: dict[str, dict[str, dict[str, Any]]] = {}
-
-    async def async_load(self) -> None:
-        """Read the marks."""
-        self._marks = await self._store.async_load() or {}
-
-    def get(self, student_id: str, uid: str) -> bool | None:
-        """The local mark of one homework, None when there is none."""
-        if mark := self._marks.get(student_id, {}).get(uid):
-            return bool(mark["done"])
-        return None
-
-    async def async_set(
-        self, student_id: str, uid: str, done: bool, today: date
-    ) -> None:
-        """Set a mark and forget very old ones."""
-        marks = self._marks.setdefault(student_id, {})
-        marks[uid] = {"done": done, "at": today.isoformat()}
-        oldest = (today - DONE_RETENTION).isoformat()
-        for pupil_marks in self._marks.values():
-            for old in [
-                key for key, mark in pupil_marks.items() if mark["at"] < oldest
-            ]:
-                del pupil_marks[old]
-        await self._store.async_save(self._marks)
-
-    async def async_remove(self) -> None:
-        """Delete the file."""
-        await self._store.async_remove()
-
-
 class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
     """Polls one portal login for all of its pupils."""
 
@@ -359,9 +108,10 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
             name=DOMAIN,
             update_interval=self.scan_interval,
         )
-        self.seen = SeenStore(hass, entry.entry_id)
+        self.news = NewsDesk(hass, entry.entry_id)
+        # Also where each pupil's device was last seen.
+        self.seen = self.news.seen
         self.done = HomeworkDoneStore(hass, entry.entry_id)
-        self._new_items: list[NewItem] = []
         # What the portal's last "slow down" asked for, in seconds.
         self._retry_after: float | None = None
 
@@ -383,7 +133,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
                 translation_domain=DOMAIN, translation_key="invalid_config"
             ) from err
         self.window = self._window()
-        await self.seen.async_load()
+        await self.news.async_load()
         await self.done.async_load()
         with self._portal_errors():
             await self.client.login()
@@ -443,7 +193,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
 
     async def _async_update_data(self) -> dict[str, StudentData]:
         """Read every selected pupil, then look for new items."""
-        self._new_items = []
+        self.news.forget()
         window = self._window()
         try:
             with self._portal_errors():
@@ -457,7 +207,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
 
         self.window = window
         self._tend_devices(set(data))
-        await self._detect_new_items(data)
+        await self.news.async_publish(data, self.data, dt_util.now(self.tz))
         return data
 
     def _next_interval(self, retry_after: float | None) -> timedelta:
@@ -508,60 +258,10 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
                 entry, data={**entry.data, **changed}
             )
 
-    async def _detect_new_items(self, data: dict[str, StudentData]) -> None:
-        """Compare with the seen-store; save it before anything fires."""
-        now = dt_util.now(self.tz)
-        today = now.date()
-        fresh: list[NewItem] = []
-        announce: list[NewItem] = []
-        for student_id, student_data in data.items():
-            seeding = not self.seen.is_seeded(student_id)
-            previous = self.data.get(student_id) if self.data else None
-            for event_type, uid, attributes, past in _notable_items(
-                student_data, now, previous
-            ):
-                first_for_pupil = self.seen.mark(
-                    f"{student_id}|{event_type}|{uid}", today
-                )
-                if seeding or past or not first_for_pupil:
-                    continue
-                # A parent's inbox shows up under every child: one bus event.
-                # (Marked only here: a child being seeded must not swallow it.)
-                first_in_account = event_type != EVENT_NEW_MESSAGE or self.seen.mark(
-                    f"*|{event_type}|{uid}", today
-                )
-                item = NewItem(event_type, student_id, uid, attributes)
-                fresh.append(item)
-                if first_in_account:
-                    announce.append(item)
-            self.seen.seed(student_id)
-        self.seen.prune(today)
-        await self.seen.async_save()
-
-        self._new_items = fresh
-        for item in announce:
-            self.hass.bus.async_fire(
-                EVENT_SCHOOL_PORTAL,
-                {
-                    "type": item.event_type,
-                    "entry_id": self.config_entry.entry_id,
-                    "student_id": item.student_id,
-                    "item": item.attributes,
-                },
-            )
-        if fresh:
-            LOGGER.debug("%s new item(s) found", len(fresh))
-
     @callback
     def take_new_items(self, student_id: str, event_types: list[str]) -> list[NewItem]:
         """Hand the new items of one pupil and kind to the entity that fires them."""
-        taken = [
-            item
-            for item in self._new_items
-            if item.student_id == student_id and item.event_type in event_types
-        ]
-        self._new_items = [item for item in self._new_items if item not in taken]
-        return taken
+        return self.news.take(student_id, event_types)
 
     def device_identifier(self, student_id: str) -> tuple[str, str]:
         """The device registry identifier of a pupil."""

@@ -36,11 +36,8 @@ from custom_components.school_portal.api.portal import Challenge, ChallengeKind
 from custom_components.school_portal.api.webtop import WebtopClient
 from custom_components.school_portal.calendar import lesson_event
 from custom_components.school_portal.const import DOMAIN
-from custom_components.school_portal.coordinator import (
-    HomeworkDoneStore,
-    SeenStore,
-    _notable_items,
-)
+from custom_components.school_portal.news import _notable_items
+from custom_components.school_portal.stores import HomeworkDoneStore, SeenStore
 from sandbox.app import Sandbox
 
 from .conftest import pupil_id, refresh
