@@ -379,15 +379,6 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
     def _day(self, lesson: Lesson) -> date:
         return lesson.start.astimezone(self.tz).date()
 
-    def lessons_on(self, student_id: str, day: date) -> list[Lesson]:
-        """The polled lessons of one pupil on one school day, in order."""
-        if (student_data := self.data.get(student_id)) is None:
-            return []
-        return sorted(
-            (lesson for lesson in student_data.lessons if self._day(lesson) == day),
-            key=lambda lesson: lesson.start,
-        )
-
     def now(self) -> datetime:
         """The time at the school."""
         return dt_util.now(self.tz)

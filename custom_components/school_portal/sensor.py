@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -22,15 +23,49 @@ from .api.models import (
     Average,
     Capability,
     Grade,
+    Homework,
     Lesson,
     LessonStatus,
     Meal,
     Notification,
+    StudentData,
 )
-from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
+from .coordinator import SchoolPortalConfigEntry
 from .entity import SchoolPortalEntity, add_described_entities
 
 PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Pupil:
+    """What a sensor's value is made of: one pupil's data, at the school's time."""
+
+    data: StudentData
+    now: datetime
+    # Whether a homework is done (the portal's mark, or the local one).
+    done: Callable[[Homework], bool]
+
+    def day(self, days: int = 0) -> date:
+        """A school day counted from today."""
+        return self.now.date() + timedelta(days=days)
+
+    def held_lessons(self) -> list[Lesson]:
+        """The lessons that take place, in order."""
+        return sorted(
+            (
+                lesson
+                for lesson in self.data.lessons
+                if lesson.status is not LessonStatus.CANCELLED
+            ),
+            key=lambda lesson: lesson.start,
+        )
+
+    def next_midnight(self) -> datetime:
+        """The school's next midnight: "today" and "tomorrow" move on then."""
+        return datetime.combine(self.day(1), time(0), tzinfo=self.now.tzinfo)
+
+
+type Value = int | float | str | datetime | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,87 +73,56 @@ class SchoolPortalSensorDescription(SensorEntityDescription):
     """Describes a pupil sensor."""
 
     capability: Capability
-    value_fn: Callable[
-        [SchoolPortalCoordinator, str], int | float | str | datetime | None
-    ]
-    attributes_fn: Callable[[SchoolPortalCoordinator, str], dict[str, Any]] | None = (
-        None
-    )
+    value_fn: Callable[[Pupil], Value]
+    attributes_fn: Callable[[Pupil], dict[str, Any]] | None = None
     # When the value changes by the clock alone (a lesson starts, a day ends).
-    boundary_fn: Callable[[SchoolPortalCoordinator, str], datetime | None] | None = None
+    boundary_fn: Callable[[Pupil], datetime | None] | None = None
 
 
-def _held(lessons: list[Lesson]) -> list[Lesson]:
-    return [lesson for lesson in lessons if lesson.status is not LessonStatus.CANCELLED]
-
-
-def _first_lesson(
-    coordinator: SchoolPortalCoordinator, student_id: str, days: int
-) -> datetime | None:
-    day = coordinator.now().date() + timedelta(days=days)
-    lessons = _held(coordinator.lessons_on(student_id, day))
-    return lessons[0].start if lessons else None
-
-
-def _next_lesson(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> Lesson | None:
-    now = coordinator.now()
-    upcoming = sorted(
+def _first_lesson(pupil: Pupil, days: int) -> datetime | None:
+    day = pupil.day(days)
+    tz = pupil.now.tzinfo
+    return next(
         (
-            lesson
-            for lesson in _held(list(coordinator.data[student_id].lessons))
-            if lesson.start > now
+            lesson.start
+            for lesson in pupil.held_lessons()
+            if lesson.start.astimezone(tz).date() == day
         ),
-        key=lambda lesson: lesson.start,
+        None,
     )
-    return upcoming[0] if upcoming else None
 
 
-def _next_lesson_start(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> datetime | None:
-    lesson = _next_lesson(coordinator, student_id)
+def _next_lesson(pupil: Pupil) -> Lesson | None:
+    return next(
+        (lesson for lesson in pupil.held_lessons() if lesson.start > pupil.now), None
+    )
+
+
+def _next_lesson_start(pupil: Pupil) -> datetime | None:
+    lesson = _next_lesson(pupil)
     return lesson.start if lesson else None
 
 
-def _next_midnight(coordinator: SchoolPortalCoordinator, student_id: str) -> datetime:
-    """The school's next midnight: "today" and "tomorrow" move on then."""
-    tomorrow = coordinator.now().date() + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0), tzinfo=coordinator.tz)
-
-
-def _homework_due_tomorrow(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> int:
-    tomorrow = coordinator.now().date() + timedelta(days=1)
+def _homework_due_tomorrow(pupil: Pupil) -> int:
+    tomorrow = pupil.day(1)
     return sum(
         1
-        for homework in coordinator.data[student_id].homework
-        if homework.due_date == tomorrow
-        and not coordinator.homework_done(student_id, homework)
+        for homework in pupil.data.homework
+        if homework.due_date == tomorrow and not pupil.done(homework)
     )
 
 
-def _discipline_by_kind(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> dict[str, Any]:
-    return dict(
-        Counter(event.kind.value for event in coordinator.data[student_id].discipline)
-    )
+def _discipline_by_kind(pupil: Pupil) -> dict[str, Any]:
+    return dict(Counter(event.kind.value for event in pupil.data.discipline))
 
 
-def _latest_grade(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> Grade | None:
-    grades = coordinator.data[student_id].grades
+def _latest_grade(pupil: Pupil) -> Grade | None:
+    grades = pupil.data.grades
     return max(grades, key=lambda grade: grade.when) if grades else None
 
 
-def _grade_attributes(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> dict[str, Any]:
-    if (grade := _latest_grade(coordinator, student_id)) is None:
+def _grade_attributes(pupil: Pupil) -> dict[str, Any]:
+    if (grade := _latest_grade(pupil)) is None:
         return {}
     return {
         "subject": grade.subject,
@@ -140,42 +144,32 @@ def _number(value: str | None) -> float | None:
         return None
 
 
-def _overall_average(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> Average | None:
+def _overall_average(pupil: Pupil) -> Average | None:
     return next(
-        (
-            average
-            for average in coordinator.data[student_id].averages
-            if average.subject is None
-        ),
-        None,
+        (average for average in pupil.data.averages if average.subject is None), None
     )
 
 
-def _average_attributes(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> dict[str, Any]:
-    averages = coordinator.data[student_id].averages
-    overall = _overall_average(coordinator, student_id)
+def _average_attributes(pupil: Pupil) -> dict[str, Any]:
+    overall = _overall_average(pupil)
     return {
         "period": overall.period if overall else None,
         "out_of": overall.out_of if overall else None,
         "class_average": _number(overall.class_average) if overall else None,
         "subjects": {
             average.subject: _number(average.value)
-            for average in averages
+            for average in pupil.data.averages
             if average.subject is not None
         },
     }
 
 
-def _lunch_today(coordinator: SchoolPortalCoordinator, student_id: str) -> list[str]:
-    today = coordinator.now().date()
+def _lunch_today(pupil: Pupil) -> list[str]:
+    today = pupil.day()
     return next(
         (
             list(menu.dishes)
-            for menu in coordinator.data[student_id].menus
+            for menu in pupil.data.menus
             if menu.day == today and menu.meal is Meal.LUNCH
         ),
         [],
@@ -187,25 +181,19 @@ def _short(text: str) -> str | None:
     return (text[:254] + "…" if len(text) > 255 else text) or None
 
 
-def _lunch_summary(coordinator: SchoolPortalCoordinator, student_id: str) -> str | None:
+def _lunch_summary(pupil: Pupil) -> str | None:
     # The dishes one by one are in the attributes.
-    return _short(", ".join(_lunch_today(coordinator, student_id)))
+    return _short(", ".join(_lunch_today(pupil)))
 
 
-def _latest_notification(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> Notification | None:
+def _latest_notification(pupil: Pupil) -> Notification | None:
     # Stable: of notices on the same day, the portal lists the newest last.
-    notices = sorted(
-        coordinator.data[student_id].notifications, key=lambda notice: notice.when
-    )
+    notices = sorted(pupil.data.notifications, key=lambda notice: notice.when)
     return notices[-1] if notices else None
 
 
-def _notification_attributes(
-    coordinator: SchoolPortalCoordinator, student_id: str
-) -> dict[str, Any]:
-    latest = _latest_notification(coordinator, student_id)
+def _notification_attributes(pupil: Pupil) -> dict[str, Any]:
+    latest = _latest_notification(pupil)
     return {
         "latest": _short(latest.text) if latest else None,
         "latest_at": latest.when.isoformat() if latest else None,
@@ -218,18 +206,14 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         translation_key="unread_messages",
         capability=Capability.MESSAGES,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator, student_id: coordinator.data[
-            student_id
-        ].unread_messages,
+        value_fn=lambda pupil: pupil.data.unread_messages,
     ),
     SchoolPortalSensorDescription(
         key="discipline_events",
         translation_key="discipline_events",
         capability=Capability.DISCIPLINE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator, student_id: len(
-            coordinator.data[student_id].discipline
-        ),
+        value_fn=lambda pupil: len(pupil.data.discipline),
         attributes_fn=_discipline_by_kind,
     ),
     SchoolPortalSensorDescription(
@@ -239,10 +223,8 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=_next_lesson_start,
         boundary_fn=_next_lesson_start,
-        attributes_fn=lambda coordinator, student_id: {
-            "subject": lesson.subject
-            if (lesson := _next_lesson(coordinator, student_id))
-            else None
+        attributes_fn=lambda pupil: {
+            "subject": lesson.subject if (lesson := _next_lesson(pupil)) else None
         },
     ),
     SchoolPortalSensorDescription(
@@ -250,20 +232,16 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         translation_key="first_lesson_today",
         capability=Capability.TIMETABLE,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda coordinator, student_id: _first_lesson(
-            coordinator, student_id, 0
-        ),
-        boundary_fn=_next_midnight,
+        value_fn=lambda pupil: _first_lesson(pupil, 0),
+        boundary_fn=Pupil.next_midnight,
     ),
     SchoolPortalSensorDescription(
         key="first_lesson_tomorrow",
         translation_key="first_lesson_tomorrow",
         capability=Capability.TIMETABLE,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda coordinator, student_id: _first_lesson(
-            coordinator, student_id, 1
-        ),
-        boundary_fn=_next_midnight,
+        value_fn=lambda pupil: _first_lesson(pupil, 1),
+        boundary_fn=Pupil.next_midnight,
     ),
     SchoolPortalSensorDescription(
         key="homework_due_tomorrow",
@@ -271,15 +249,13 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         capability=Capability.HOMEWORK,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_homework_due_tomorrow,
-        boundary_fn=_next_midnight,
+        boundary_fn=Pupil.next_midnight,
     ),
     SchoolPortalSensorDescription(
         key="latest_grade",
         translation_key="latest_grade",
         capability=Capability.GRADES,
-        value_fn=lambda coordinator, student_id: grade.value
-        if (grade := _latest_grade(coordinator, student_id))
-        else None,
+        value_fn=lambda pupil: grade.value if (grade := _latest_grade(pupil)) else None,
         attributes_fn=_grade_attributes,
     ),
     SchoolPortalSensorDescription(
@@ -287,8 +263,8 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         translation_key="average",
         capability=Capability.GRADES,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator, student_id: _number(average.value)
-        if (average := _overall_average(coordinator, student_id))
+        value_fn=lambda pupil: _number(average.value)
+        if (average := _overall_average(pupil))
         else None,
         attributes_fn=_average_attributes,
     ),
@@ -297,19 +273,15 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         translation_key="lunch_today",
         capability=Capability.MENUS,
         value_fn=_lunch_summary,
-        boundary_fn=_next_midnight,
-        attributes_fn=lambda coordinator, student_id: {
-            "dishes": _lunch_today(coordinator, student_id)
-        },
+        boundary_fn=Pupil.next_midnight,
+        attributes_fn=lambda pupil: {"dishes": _lunch_today(pupil)},
     ),
     SchoolPortalSensorDescription(
         key="notifications",
         translation_key="notifications",
         capability=Capability.NOTIFICATIONS,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator, student_id: len(
-            coordinator.data[student_id].notifications
-        ),
+        value_fn=lambda pupil: len(pupil.data.notifications),
         attributes_fn=_notification_attributes,
     ),
 )
@@ -353,7 +325,7 @@ class SchoolPortalSensor(SchoolPortalEntity, SensorEntity):
         boundary_fn = self.entity_description.boundary_fn
         if boundary_fn is None or not self.available:
             return
-        if (when := boundary_fn(self.coordinator, self.student_id)) is not None:
+        if (when := boundary_fn(self._pupil())) is not None:
             self._unsub_boundary = async_track_point_in_utc_time(
                 self.hass, self._at_boundary, when
             )
@@ -370,14 +342,22 @@ class SchoolPortalSensor(SchoolPortalEntity, SensorEntity):
             self._unsub_boundary()
             self._unsub_boundary = None
 
+    def _pupil(self) -> Pupil:
+        """The pupil's data as the value functions take it."""
+        return Pupil(
+            self.student_data,
+            self.coordinator.now(),
+            partial(self.coordinator.homework_done, self.student_id),
+        )
+
     @property
-    def native_value(self) -> int | float | str | datetime | None:
+    def native_value(self) -> Value:
         """The sensor's value."""
-        return self.entity_description.value_fn(self.coordinator, self.student_id)
+        return self.entity_description.value_fn(self._pupil())
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """A few small details."""
         if self.entity_description.attributes_fn is None:
             return None
-        return self.entity_description.attributes_fn(self.coordinator, self.student_id)
+        return self.entity_description.attributes_fn(self._pupil())

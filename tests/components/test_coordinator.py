@@ -226,7 +226,6 @@ async def test_unknown_pupil_has_no_lessons(
     coordinator = init_integration.runtime_data
     today = dt_util.now().date()
     assert await coordinator.async_get_lessons("nobody", today, today) == []
-    assert coordinator.lessons_on("nobody", today) == []
 
 
 async def test_calendar_reads_at_most_half_a_year_each_side(

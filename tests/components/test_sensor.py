@@ -145,13 +145,11 @@ async def test_clock_moves_lesson_sensors_without_polling(
 
 def test_grades_sensors_without_grades_or_numbers() -> None:
     """No grade yet: empty attributes; marks like "Abs" are no number."""
-    from types import SimpleNamespace
-
     from custom_components.school_portal.api.models import Student, StudentData
-    from custom_components.school_portal.sensor import _grade_attributes, _number
+    from custom_components.school_portal.sensor import Pupil, _grade_attributes, _number
 
-    coordinator = SimpleNamespace(data={"s": StudentData(Student("s", "A", "B"))})
-    assert _grade_attributes(coordinator, "s") == {}  # type: ignore[arg-type]
+    pupil = Pupil(StudentData(Student("s", "A", "B")), dt_util.now(), lambda _: False)
+    assert _grade_attributes(pupil) == {}
     assert _number("14,5") == 14.5
     assert _number("Abs") is None
     assert _number(None) is None
