@@ -86,6 +86,17 @@ async def school_time_zone(entry: ConfigEntry) -> tzinfo:
     return dt_util.get_default_time_zone()
 
 
+def _failure[E: HomeAssistantError](
+    kind: type[E], key: str, err: SchoolPortalError
+) -> E:
+    """A translated error that names the kind of portal error behind it."""
+    return kind(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"error": type(err).__name__},
+    )
+
+
 class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
     """Polls one portal login for all of its pupils."""
 
@@ -163,11 +174,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
                 translation_domain=DOMAIN, translation_key="rate_limited"
             ) from err
         except SchoolPortalError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
-                translation_placeholders={"error": type(err).__name__},
-            ) from err
+            raise _failure(UpdateFailed, "communication_error", err) from err
 
     def _window(self) -> DateWindow:
         today = dt_util.now(self.tz).date()
@@ -364,11 +371,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
                 student_data.student, outer_start, outer_end
             )
         except SchoolPortalError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="lessons_failed",
-                translation_placeholders={"error": type(err).__name__},
-            ) from err
+            raise _failure(HomeAssistantError, "lessons_failed", err) from err
         return inside + [
             lesson
             for lesson in read

@@ -8,15 +8,8 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from . import const
 from .api.models import Capability
-from .const import (
-    EVENT_LESSON_CANCELLED,
-    EVENT_LESSON_CHANGED,
-    EVENT_NEW_DISCIPLINE,
-    EVENT_NEW_GRADE,
-    EVENT_NEW_HOMEWORK,
-    EVENT_NEW_MESSAGE,
-)
 from .coordinator import SchoolPortalConfigEntry
 from .entity import SchoolPortalEntity, add_described_entities
 
@@ -30,36 +23,27 @@ class SchoolPortalEventDescription(EventEntityDescription):
     capability: Capability
 
 
+def _news(
+    key: str, capability: Capability, *event_types: str
+) -> SchoolPortalEventDescription:
+    return SchoolPortalEventDescription(
+        key=key,
+        translation_key=key,
+        capability=capability,
+        event_types=list(event_types),
+    )
+
+
 EVENTS: tuple[SchoolPortalEventDescription, ...] = (
-    SchoolPortalEventDescription(
-        key="homework",
-        translation_key="homework",
-        capability=Capability.HOMEWORK,
-        event_types=[EVENT_NEW_HOMEWORK],
-    ),
-    SchoolPortalEventDescription(
-        key="messages",
-        translation_key="messages",
-        capability=Capability.MESSAGES,
-        event_types=[EVENT_NEW_MESSAGE],
-    ),
-    SchoolPortalEventDescription(
-        key="discipline",
-        translation_key="discipline",
-        capability=Capability.DISCIPLINE,
-        event_types=[EVENT_NEW_DISCIPLINE],
-    ),
-    SchoolPortalEventDescription(
-        key="grades",
-        translation_key="grades",
-        capability=Capability.GRADES,
-        event_types=[EVENT_NEW_GRADE],
-    ),
-    SchoolPortalEventDescription(
-        key="timetable_changes",
-        translation_key="timetable_changes",
-        capability=Capability.TIMETABLE,
-        event_types=[EVENT_LESSON_CANCELLED, EVENT_LESSON_CHANGED],
+    _news("homework", Capability.HOMEWORK, const.EVENT_NEW_HOMEWORK),
+    _news("messages", Capability.MESSAGES, const.EVENT_NEW_MESSAGE),
+    _news("discipline", Capability.DISCIPLINE, const.EVENT_NEW_DISCIPLINE),
+    _news("grades", Capability.GRADES, const.EVENT_NEW_GRADE),
+    _news(
+        "timetable_changes",
+        Capability.TIMETABLE,
+        const.EVENT_LESSON_CANCELLED,
+        const.EVENT_LESSON_CHANGED,
     ),
 )
 

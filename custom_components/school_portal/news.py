@@ -7,9 +7,10 @@ to be news is remembered without firing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -43,6 +44,55 @@ class NewItem:
     attributes: dict[str, Any]
 
 
+def _plain(value: Any) -> Any:
+    """An item's value as event data: dates as ISO text, kinds as their value."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _ItemKind:
+    """A kind of item that is news when new: where it is, what is shown of it."""
+
+    event_type: str
+    items: str  # the StudentData field
+    shown: tuple[str, ...]  # name-free fields that go into the event data
+    past: Callable[[Any, datetime], bool]
+
+
+# Something already over (homework past due) or older than NEWS_HORIZON (a
+# message, a discipline event, a grade) is remembered but never announced.
+_ITEM_KINDS = (
+    _ItemKind(
+        EVENT_NEW_HOMEWORK,
+        "homework",
+        ("subject", "due"),
+        lambda homework, now: homework.due_date < now.date(),
+    ),
+    _ItemKind(
+        EVENT_NEW_MESSAGE,
+        "messages",
+        ("subject", "received", "has_attachments"),
+        lambda message, now: message.received < now - NEWS_HORIZON,
+    ),
+    _ItemKind(
+        EVENT_NEW_DISCIPLINE,
+        "discipline",
+        ("kind", "when", "subject", "justified"),
+        lambda event, now: event.when < now - NEWS_HORIZON,
+    ),
+    _ItemKind(
+        EVENT_NEW_GRADE,
+        "grades",
+        ("subject", "value", "out_of", "when"),
+        lambda grade, now: grade.when < (now - NEWS_HORIZON).date(),
+    ),
+)
+
+
 def _notable_items(
     data: StudentData, now: datetime, previous: StudentData | None = None
 ) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
@@ -55,56 +105,11 @@ def _notable_items(
     A lesson is news when the portal marks it cancelled or changed, or when
     it differs from the same lesson in the ``previous`` refresh.
     """
-    horizon = now - NEWS_HORIZON
-    for homework in data.homework:
-        yield (
-            EVENT_NEW_HOMEWORK,
-            homework.uid,
-            {
-                "uid": homework.uid,
-                "subject": homework.subject,
-                "due": homework.due.isoformat(),
-            },
-            homework.due_date < now.date(),
-        )
-    for message in data.messages:
-        yield (
-            EVENT_NEW_MESSAGE,
-            message.uid,
-            {
-                "uid": message.uid,
-                "subject": message.subject,
-                "received": message.received.isoformat(),
-                "has_attachments": message.has_attachments,
-            },
-            message.received < horizon,
-        )
-    for discipline in data.discipline:
-        yield (
-            EVENT_NEW_DISCIPLINE,
-            discipline.uid,
-            {
-                "uid": discipline.uid,
-                "kind": discipline.kind.value,
-                "when": discipline.when.isoformat(),
-                "subject": discipline.subject,
-                "justified": discipline.justified,
-            },
-            discipline.when < horizon,
-        )
-    for grade in data.grades:
-        yield (
-            EVENT_NEW_GRADE,
-            grade.uid,
-            {
-                "uid": grade.uid,
-                "subject": grade.subject,
-                "value": grade.value,
-                "out_of": grade.out_of,
-                "when": grade.when.isoformat(),
-            },
-            grade.when < horizon.date(),
-        )
+    for kind in _ITEM_KINDS:
+        for item in getattr(data, kind.items):
+            shown = {"uid": item.uid}
+            shown.update((name, _plain(getattr(item, name))) for name in kind.shown)
+            yield kind.event_type, item.uid, shown, kind.past(item, now)
     before = {lesson.uid: lesson for lesson in previous.lessons} if previous else {}
     for lesson in data.lessons:
         earlier = before.get(lesson.uid)

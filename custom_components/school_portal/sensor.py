@@ -200,26 +200,43 @@ def _notification_attributes(pupil: Pupil) -> dict[str, Any]:
     }
 
 
+def _sensor(
+    key: str, capability: Capability, **description: Any
+) -> SchoolPortalSensorDescription:
+    return SchoolPortalSensorDescription(
+        key=key, translation_key=key, capability=capability, **description
+    )
+
+
+def _count(
+    key: str,
+    capability: Capability,
+    items: str,
+    attributes_fn: Callable[[Pupil], dict[str, Any]],
+) -> SchoolPortalSensorDescription:
+    """A sensor counting the items of one field of the pupil's data."""
+    return _sensor(
+        key,
+        capability,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda pupil: len(getattr(pupil.data, items)),
+        attributes_fn=attributes_fn,
+    )
+
+
 SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
-    SchoolPortalSensorDescription(
-        key="unread_messages",
-        translation_key="unread_messages",
-        capability=Capability.MESSAGES,
+    _sensor(
+        "unread_messages",
+        Capability.MESSAGES,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda pupil: pupil.data.unread_messages,
     ),
-    SchoolPortalSensorDescription(
-        key="discipline_events",
-        translation_key="discipline_events",
-        capability=Capability.DISCIPLINE,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda pupil: len(pupil.data.discipline),
-        attributes_fn=_discipline_by_kind,
+    _count(
+        "discipline_events", Capability.DISCIPLINE, "discipline", _discipline_by_kind
     ),
-    SchoolPortalSensorDescription(
-        key="next_lesson",
-        translation_key="next_lesson",
-        capability=Capability.TIMETABLE,
+    _sensor(
+        "next_lesson",
+        Capability.TIMETABLE,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=_next_lesson_start,
         boundary_fn=_next_lesson_start,
@@ -227,62 +244,50 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
             "subject": lesson.subject if (lesson := _next_lesson(pupil)) else None
         },
     ),
-    SchoolPortalSensorDescription(
-        key="first_lesson_today",
-        translation_key="first_lesson_today",
-        capability=Capability.TIMETABLE,
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda pupil: _first_lesson(pupil, 0),
-        boundary_fn=Pupil.next_midnight,
+    *(
+        _sensor(
+            f"first_lesson_{day}",
+            Capability.TIMETABLE,
+            device_class=SensorDeviceClass.TIMESTAMP,
+            value_fn=partial(_first_lesson, days=days),
+            boundary_fn=Pupil.next_midnight,
+        )
+        for day, days in (("today", 0), ("tomorrow", 1))
     ),
-    SchoolPortalSensorDescription(
-        key="first_lesson_tomorrow",
-        translation_key="first_lesson_tomorrow",
-        capability=Capability.TIMETABLE,
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda pupil: _first_lesson(pupil, 1),
-        boundary_fn=Pupil.next_midnight,
-    ),
-    SchoolPortalSensorDescription(
-        key="homework_due_tomorrow",
-        translation_key="homework_due_tomorrow",
-        capability=Capability.HOMEWORK,
+    _sensor(
+        "homework_due_tomorrow",
+        Capability.HOMEWORK,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_homework_due_tomorrow,
         boundary_fn=Pupil.next_midnight,
     ),
-    SchoolPortalSensorDescription(
-        key="latest_grade",
-        translation_key="latest_grade",
-        capability=Capability.GRADES,
+    _sensor(
+        "latest_grade",
+        Capability.GRADES,
         value_fn=lambda pupil: grade.value if (grade := _latest_grade(pupil)) else None,
         attributes_fn=_grade_attributes,
     ),
-    SchoolPortalSensorDescription(
-        key="average",
-        translation_key="average",
-        capability=Capability.GRADES,
+    _sensor(
+        "average",
+        Capability.GRADES,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda pupil: _number(average.value)
         if (average := _overall_average(pupil))
         else None,
         attributes_fn=_average_attributes,
     ),
-    SchoolPortalSensorDescription(
-        key="lunch_today",
-        translation_key="lunch_today",
-        capability=Capability.MENUS,
+    _sensor(
+        "lunch_today",
+        Capability.MENUS,
         value_fn=_lunch_summary,
         boundary_fn=Pupil.next_midnight,
         attributes_fn=lambda pupil: {"dishes": _lunch_today(pupil)},
     ),
-    SchoolPortalSensorDescription(
-        key="notifications",
-        translation_key="notifications",
-        capability=Capability.NOTIFICATIONS,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda pupil: len(pupil.data.notifications),
-        attributes_fn=_notification_attributes,
+    _count(
+        "notifications",
+        Capability.NOTIFICATIONS,
+        "notifications",
+        _notification_attributes,
     ),
 )
 
