@@ -12,7 +12,12 @@ from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.school_portal.api import PORTALS
+from custom_components.school_portal.api.errors import (
+    AuthenticationError,
+    TwoFactorRequired,
+)
 from custom_components.school_portal.api.models import Account, AccountKind, Student
+from custom_components.school_portal.api.portal import Challenge, ChallengeKind
 from custom_components.school_portal.api.webtop import (
     DEFAULT_SERVER as WEBTOP_DEFAULT_SERVER,
 )
@@ -531,3 +536,96 @@ async def test_title_words_follow_the_language(
         hass, {"portal": "webtop", "username": "012345678"}, parent_of_two()
     )
     assert title == f"Webtop · \u2068School\u2069 · \u2068{login}\u2069"
+
+
+class _QuestioningClient:
+    """A portal login that asks a second factor of the given kind first."""
+
+    def __init__(self, challenge: Challenge, right: str, data: dict[str, Any]) -> None:
+        self._challenge, self._right, self._data = challenge, right, data
+        self.session_state: dict[str, str] = {}
+
+    async def login(self) -> Account:
+        answer = self._data.get(self._challenge.answer_key)
+        if answer is None:
+            raise TwoFactorRequired(self._challenge)
+        if answer != self._right:
+            raise AuthenticationError("wrong answer")
+        # What an answered question gives, kept instead of the answer.
+        self.session_state = {"session_token": "kept-after-answer"}
+        return Account("a1", AccountKind.STUDENT, (Student("s1", "Noa", "L"),))
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+@pytest.mark.parametrize(
+    ("challenge", "right", "wrong", "error"),
+    [
+        (
+            Challenge(
+                ChallengeKind.CHOICE,
+                "answer",
+                question="In which month were you born?",
+                choices=(("MQ==", "March"), ("Mg==", "April")),
+                keep=False,
+            ),
+            "Mg==",
+            "MQ==",
+            "invalid_answer",
+        ),
+        (Challenge(ChallengeKind.CODE, "code"), "123456", "000000", "invalid_code"),
+    ],
+)
+async def test_every_kind_of_second_factor(
+    hass: HomeAssistant,
+    server_url: str,
+    challenge: Challenge,
+    right: str,
+    wrong: str,
+    error: str,
+) -> None:
+    """A question is a choice, a code is typed; a refused answer errs on its field.
+
+    An answer that served one login only (``keep=False``) is not stored: what
+    the answered login gave (its session) is.
+    """
+    result = await start_login(hass, "webtop_password")
+    with (
+        patch(
+            "custom_components.school_portal.config_flow.create_client",
+            side_effect=lambda _k, _s, data, _tz: _QuestioningClient(
+                challenge, right, data
+            ),
+        ),
+        patch("custom_components.school_portal.async_setup_entry", return_value=True),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {"server": server_url, "username": PUPIL, "password": PUPIL_PASSWORD},
+        )
+        assert result["step_id"] == "challenge"
+        assert result["description_placeholders"]["question"] == challenge.question
+        selector = result["data_schema"].schema[challenge.answer_key]
+        if challenge.kind is ChallengeKind.CHOICE:
+            options = selector.config["options"]
+            assert [(o["value"], o["label"]) for o in options] == list(
+                challenge.choices
+            )
+        else:
+            assert selector.config["type"] == "text"
+
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {challenge.answer_key: wrong}
+        )
+        assert result["step_id"] == "challenge"
+        assert result["errors"] == {challenge.answer_key: error}
+
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {challenge.answer_key: right}
+        )
+        await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["result"].data
+    assert data["session_token"] == "kept-after-answer"
+    assert (challenge.answer_key in data) is challenge.keep
