@@ -16,8 +16,8 @@ the whole process: Python, aiohttp, Home Assistant's package (imported with
 the integration), the sandbox and its dataset.
 
 Three costs more: CPU against the library a user would pick instead
-(pywebtop, python-webuntis, pronotepy making the same reads, ``--runs``
-times), the longest stretch a parent's refresh holds the event loop without
+(the same reads, ``--runs`` times; each portal's module in
+``scripts/bench_portals`` names its library), the longest stretch a parent's refresh holds the event loop without
 yielding, and the memory a parent's client keeps over a school year of
 refreshes (``--soak N``; 10,000 for the long run). Slices, profiles
 (``--profile``) and the soak run against a sandbox in a process of its own.
@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import gc
+import inspect
 import json
 import multiprocessing
 import pstats
@@ -40,46 +42,38 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from datetime import time as clock_time
 from multiprocessing.connection import Connection
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
 
-from custom_components.school_portal.api.client import PORTALS
+from custom_components.school_portal.api import PORTALS
 from custom_components.school_portal.api.errors import SchoolPortalError
 from custom_components.school_portal.api.models import DateWindow, Student
-from custom_components.school_portal.api.webtop import week_start
-from custom_components.school_portal.api.webuntis import WebUntisClient
 from custom_components.school_portal.const import (
     DEFAULT_SCAN_INTERVAL,
     WINDOW_DAYS_AFTER,
     WINDOW_DAYS_BEFORE,
 )
 from sandbox.app import HOST, Sandbox, create_app, run_in_thread
+from scripts.bench_portals import (
+    DAY_START,
+    Clock,
+    PortalBench,
+    Reads,
+    bench_of,
+    client_for,
+)
+from scripts.sandbox_logins import login_method, settings
 
-# The school's time zone per portal (the sandbox writes naive local times).
-PORTAL_TIME_ZONES = {
-    "webtop": "Asia/Jerusalem",
-    "webuntis": "Europe/Berlin",
-    "pronote": "Europe/Paris",
-}
-# Path fragment of a portal's password login, where it has a path of its own
-# (a Webtop restart reuses the kept session: no login request). Elsewhere
-# logins are counted by the client's generation, bumped by every login.
-LOGIN_PATHS = {"webtop": "LoginByUserNameAndPassword"}
 MONTH_VIEW_DAYS = 42  # HA's month view shows six weeks
 POLL = timedelta(minutes=DEFAULT_SCAN_INTERVAL)
-DAY_START = clock_time(8, 0)
-# The settings a client is built from: what the sandbox lists for a login.
-CONFIG_KEYS = ("server", "school", "username", "password", "account_pin")
 
 
 @dataclass(slots=True)
@@ -140,23 +134,20 @@ async def bench_account(
     portal = account["portal"]
     if urlsplit(account["base_url"]).hostname != HOST:
         raise RuntimeError("the sandbox must be served on 127.0.0.1")
-    tz = ZoneInfo(PORTAL_TIME_ZONES.get(portal, "UTC"))
-    config = {"server": account["base_url"]}
-    config.update({key: account[key] for key in CONFIG_KEYS if key in account})
+    bench = bench_of(portal)
+    config = settings(account)
     today = sandbox.dataset.today
-    now = [datetime.combine(today, DAY_START, tzinfo=tz)]
+    now = Clock(datetime.combine(today, DAY_START, tzinfo=bench.tz))
 
-    def make_client(settings: dict[str, Any]) -> Any:
-        client = PORTALS[portal].from_config(session, settings, tz)
-        client._clock = lambda: now[0]
-        return client
+    def make_client(config: dict[str, Any]) -> Any:
+        return client_for(session, portal, config, bench.tz, now)
 
     client = make_client(config)
     log = sandbox.log
 
     def logins(logged: Any, generation_before: int) -> int:
-        if portal in LOGIN_PATHS:
-            return sum(1 for entry in log.entries if LOGIN_PATHS[portal] in entry.path)
+        if bench.login_path:
+            return sum(1 for entry in log.entries if bench.login_path in entry.path)
         return int(logged._generation) - generation_before
 
     window = _window(today)
@@ -177,7 +168,7 @@ async def bench_account(
             time.process_time(),
         )
         for _ in range(refreshes):
-            now[0] += POLL
+            now.now += POLL
             await client.refresh(students, window)
         thread_cpu = time.thread_time() - cpu
         other_cpu = time.process_time() - process - thread_cpu
@@ -236,16 +227,6 @@ async def bench_account(
     )
 
 
-class Clock:
-    """A client's clock, moved on by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass(slots=True)
 class World:
     """What the bench knows of a running sandbox: its logins and its school year."""
@@ -265,222 +246,52 @@ class World:
             dataset.year_end,
         )
 
+    def logins(self, username: str | None = None) -> list[dict[str, Any]]:
+        """The logins of declared portals the bench can log in with (or one user's)."""
+        return [
+            account
+            for account in self.accounts
+            if login_method(account) is not None
+            and username in (None, account["username"])
+        ]
+
 
 # --- CPU against the seed libraries -------------------------------------------
 
-# Each portal's client a user would pick instead (test-only dependencies).
-SEED_LIBRARIES = {
-    "webtop": "pywebtop 0.0.2",
-    "webuntis": "python-webuntis 0.1.25",
-    "pronote": "pronotepy 2.15.7",
-}
 VERSUS_PUPIL = "dana.cohen"
 DEFAULT_RUNS = 5
 
 
-@dataclass(slots=True)
-class Reads:
-    """One pupil's refresh as both sides do it: who, when, which days."""
-
-    account: dict[str, Any]
-    tz: ZoneInfo
-    today: date
-    window: DateWindow
-    year: tuple[date, date]  # the school year, both days inclusive
-
-    @property
-    def clock(self) -> datetime:
-        return datetime.combine(self.today, DAY_START, tzinfo=self.tz)
+def _compared(world: World) -> list[tuple[PortalBench, Reads]]:
+    """Each portal with a seed library, and its pupil's reads."""
+    return [
+        (bench, _reads(world, account))
+        for account in world.logins(VERSUS_PUPIL)
+        if (bench := bench_of(account["portal"])).theirs is not None
+    ]
 
 
-def _reads(world: World, portal: str) -> Reads:
-    account = next(
-        row
-        for row in world.accounts
-        if (row["portal"], row["username"]) == (portal, VERSUS_PUPIL)
-    )
+def _reads(world: World, account: dict[str, Any]) -> Reads:
     return Reads(
         account,
-        ZoneInfo(PORTAL_TIME_ZONES[portal]),
+        bench_of(account["portal"]).tz,
         world.today,
         _window(world.today),
         (world.year_start, world.year_end),
     )
 
 
-def _config(account: Mapping[str, Any]) -> dict[str, Any]:
-    config = {key: account[key] for key in CONFIG_KEYS if key in account}
-    config["server"] = account["base_url"]
-    return config
-
-
 async def _ours_cold(
-    session: aiohttp.ClientSession, portal: str, reads: Reads
+    session: aiohttp.ClientSession,
+    reads: Reads,
+    profile: cProfile.Profile | None = None,
 ) -> float:
     """CPU seconds of a fresh, logged-in client's first refresh (login not counted)."""
-    client = PORTALS[portal].from_config(session, _config(reads.account), reads.tz)
-    start = reads.clock
-    client._clock = Clock(start)
-    students = list((await client.login()).students)
-    cpu = time.thread_time()
-    await client.refresh(students, reads.window)
-    spent = time.thread_time() - cpu
-    await client.close()
-    return spent
-
-
-async def _pywebtop(reads: Reads) -> float:
-    """pywebtop (httpx, async) doing our Webtop refresh's reads, on this thread.
-
-    The window's Sunday-first weeks of lessons with homework (through the
-    library's own request helper: it has no call for that page), the pupil's
-    discipline events and the unread inbox a page at a time, as ours reads it.
-    """
-    import webtop  # a test-only dependency: only the bench needs it
-
-    client = webtop.WebtopClient(
-        reads.account["username"],
-        reads.account["password"],
-        base_url=reads.account["base_url"],
-        auto_login=False,
-    )
-    try:
-        await client.login()
-        pupil = (await client.get_students())["data"][0]
+    async with reads.logged_in(session) as (client, students):
         cpu = time.thread_time()
-        this_week = week_start(reads.today)
-        first = week_start(reads.window.start)
-        while first < reads.window.end:
-            response = await client.request(
-                "POST",
-                "/server/api/PupilCard/GetPupilLessonsAndHomework",
-                json={
-                    "weekIndex": (first - this_week).days // 7,
-                    "viewType": 0,
-                    "studyYear": pupil["studyYear"],
-                    "studyYearName": "",
-                    "studentID": pupil["id"],
-                    "studentName": "",
-                    "classCode": pupil["classCode"],
-                    "moduleID": 11,
-                    "periodID": 0,
-                    "periodName": "",
-                },
-            )
-            response.json()
-            first += timedelta(days=7)
-        await client.get_discipline_events(
-            encrypted_student_id=pupil["id"], class_code=pupil["classCode"]
-        )
-        for page in range(1, 11):
-            body = await client.get_messages_inbox(page_id=page, has_read=False)
-            if len(body["data"]) < 20:
-                break
+        with profile or contextlib.nullcontext():
+            await client.refresh(students, reads.window)
         return time.thread_time() - cpu
-    finally:
-        await client.close()
-
-
-def _python_webuntis(reads: Reads) -> float:
-    """python-webuntis (requests, sync) doing what it can of our refresh's reads.
-
-    Run in a worker thread, measured by that thread's clock. The library has
-    no REST calls: no messages, news or homework (ours reads them as well), so
-    it reads the import time, the window's timetable with every period's names
-    resolved (its master data, cached in its session after the first call),
-    the year's exams, absences and class-register events.
-    """
-    import webuntis  # a test-only dependency: only the bench needs it
-
-    account = reads.account
-    session: Any = webuntis.Session(  # type: ignore[attr-defined]
-        server=account["jsonrpc_url"],
-        school=account["school"],
-        username=account["username"],
-        password=account["password"],
-        useragent="school-portal-bench",
-    )
-    session.login()
-    try:
-        cpu = time.thread_time()
-        session.last_import_time()
-        start, end = reads.window.start, reads.window.end - timedelta(days=1)
-        for period in session.timetable(
-            start=start, end=end, student=session.login_result["personId"]
-        ):
-            _ = period.start, period.end, period.code
-            _ = [subject.long_name for subject in period.subjects]
-            _ = [teacher.full_name for teacher in period.teachers]
-            _ = [room.name for room in period.rooms]
-            _ = [klasse.name for klasse in period.klassen]
-        year_start, year_end = reads.year
-        session.exams(start=max(reads.window.start, year_start), end=year_end)
-        session.timetable_with_absences(start=year_start, end=reads.today)
-        session.class_reg_events(start=year_start, end=reads.today)
-        return time.thread_time() - cpu
-    finally:
-        session.logout(suppress_errors=True)
-
-
-def _pronotepy(reads: Reads) -> float:
-    """pronotepy (requests, sync) doing our PRONOTE refresh's reads, in a thread.
-
-    The window's timetable and homework, the inbox, the current period's
-    grades and averages, absences, delays and punishments, this week's menus.
-    """
-    import pronotepy  # a test-only dependency: only the bench needs it
-
-    account = reads.account
-    client = pronotepy.Client(
-        account["base_url"], account["username"], account["password"]
-    )
-    monday = reads.today - timedelta(days=reads.today.weekday())
-    last = reads.window.end - timedelta(days=1)
-    cpu = time.thread_time()
-    client.lessons(reads.window.start, last)
-    client.homework(reads.window.start, last)
-    client.discussions()
-    period = client.current_period
-    _ = period.grades, period.averages, period.overall_average
-    _ = period.absences, period.delays, period.punishments
-    client.menus(monday, monday + timedelta(days=6))
-    return time.thread_time() - cpu
-
-
-async def _webuntis_same_reads(session: aiohttp.ClientSession, reads: Reads) -> float:
-    """Ours making only the reads python-webuntis can make (no REST-only ones).
-
-    The import time, the window's timetable, the year's exams, absences and
-    class register: a fresh, logged-in client, its login not counted.
-    """
-    client = WebUntisClient.from_config(session, _config(reads.account), reads.tz)
-    client._clock = Clock(reads.clock)
-    try:
-        student = (await client.login()).students[0]
-        year_start, year_end = reads.year
-        past_end = reads.today + timedelta(days=1)
-        cpu = time.thread_time()
-        await client.last_import_time()
-        await client.lessons(student, reads.window.start, reads.window.end)
-        await client.rest_exams(
-            student, max(reads.window.start, year_start), year_end + timedelta(days=1)
-        )
-        await client.absences(student, year_start, past_end)
-        await client.class_register(student, year_start, past_end)
-        return time.thread_time() - cpu
-    finally:
-        await client.close()
-
-
-# Where a seed library reads less than our refresh: ours on its reads only.
-SAME_READS = {"webuntis": _webuntis_same_reads}
-
-
-async def _theirs(portal: str, reads: Reads) -> float:
-    if portal == "webtop":
-        return await _pywebtop(reads)
-    sync = {"webuntis": _python_webuntis, "pronote": _pronotepy}[portal]
-    return await asyncio.to_thread(sync, reads)
 
 
 def _spread(values: list[float]) -> dict[str, float]:
@@ -502,20 +313,18 @@ async def compare_seed_libraries(
     same machine; the ratio is taken run by run.
     """
     versus: dict[str, dict[str, Any]] = {}
-    for portal, library in SEED_LIBRARIES.items():
-        if portal not in PORTALS:
-            continue
-        reads = _reads(world, portal)
+    for bench, reads in _compared(world):
+        assert bench.theirs is not None
         ours: list[float] = []
         theirs: list[float] = []
         same: list[float] = []
         for _ in range(runs):
-            ours.append(await _ours_cold(session, portal, reads))
-            theirs.append(await _theirs(portal, reads))
-            if portal in SAME_READS:
-                same.append(await SAME_READS[portal](session, reads))
-        versus[portal] = {
-            "library": library,
+            ours.append(await _ours_cold(session, reads))
+            theirs.append(await bench.theirs(reads))
+            if bench.same_reads is not None:
+                same.append(await bench.same_reads(session, reads))
+        versus[bench.key] = row = {
+            "library": bench.library,
             "account": VERSUS_PUPIL,
             "runs": runs,
             "ours_cold_ms": _spread([1000 * value for value in ours]),
@@ -523,14 +332,21 @@ async def compare_seed_libraries(
             "ratio_cold": _spread([a / b for a, b in zip(ours, theirs, strict=True)]),
         }
         if same:
-            versus[portal]["ours_same_reads_ms"] = _spread([1000 * x for x in same])
-            versus[portal]["ratio_same_reads"] = _spread(
+            row["ours_same_reads_ms"] = _spread([1000 * x for x in same])
+            row["ratio_same_reads"] = _spread(
                 [a / b for a, b in zip(same, theirs, strict=True)]
             )
     return versus
 
 
 # --- Where our refresh's time goes --------------------------------------------------
+
+
+def _parsing_files() -> tuple[str, ...]:
+    """Where our parsing lives: shared modules, and each one-file portal module."""
+    single = {Path(inspect.getfile(info.client)).name for info in PORTALS.values()}
+    return ("parse.py", *sorted(single - {"client.py"}), "util.py", "models.py")
+
 
 # Buckets of a profile, by where a function lives: first match wins.
 PROFILE_BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -541,10 +357,7 @@ PROFILE_BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aiohttp", ("aiohttp", "yarl", "multidict", "propcache", "aiosignal")),
     ("asyncio", ("asyncio", "selectors", "socket", "select.")),
     ("logging", ("logging",)),
-    (
-        "parsing (ours)",
-        ("parse.py", "webtop.py", "webuntis.py", "util.py", "models.py"),
-    ),
+    ("parsing (ours)", _parsing_files()),
     ("client (ours)", ("school_portal",)),
 )
 
@@ -596,36 +409,19 @@ async def profile_refreshes(
     the sandbox's thread is not profiled (cProfile follows this thread only).
     """
     found: dict[str, dict[str, Any]] = {}
-    for portal in SEED_LIBRARIES:
-        if portal not in PORTALS:
-            continue
-        reads = _reads(world, portal)
+    for bench, reads in _compared(world):
         cold = cProfile.Profile(time.thread_time)
         for _ in range(runs):
-            client = PORTALS[portal].from_config(
-                session, _config(reads.account), reads.tz
-            )
-            start = reads.clock
-            client._clock = Clock(start)
-            students = list((await client.login()).students)
-            cold.enable()
-            await client.refresh(students, reads.window)
-            cold.disable()
-            await client.close()
+            await _ours_cold(session, reads, cold)
         steady = cProfile.Profile(time.thread_time)
-        now = Clock(reads.clock)
-        client = PORTALS[portal].from_config(session, _config(reads.account), reads.tz)
-        client._clock = now
-        students = list((await client.login()).students)
-        await client.refresh(students, reads.window)
         steady_refreshes = 16
-        for _ in range(steady_refreshes):
-            now.now += POLL
-            steady.enable()
+        async with reads.logged_in(session) as (client, students):
             await client.refresh(students, reads.window)
-            steady.disable()
-        await client.close()
-        found[portal] = {
+            for _ in range(steady_refreshes):
+                client._clock.now += POLL
+                with steady:
+                    await client.refresh(students, reads.window)
+        found[bench.key] = {
             "cold": _profile_summary(cold, runs),
             "steady": _profile_summary(steady, steady_refreshes),
         }
@@ -744,16 +540,11 @@ async def measure_slices(
 ) -> dict[str, dict[str, Any]]:
     """The longest slice of a parent's login, first refresh and steady refreshes."""
     found: dict[str, dict[str, Any]] = {}
-    for account in world.accounts:
-        portal = account["portal"]
-        if portal not in PORTALS or account["username"] != SLICE_PARENT:
-            continue
-        tz = ZoneInfo(PORTAL_TIME_ZONES[portal])
-        today = world.today
-        window = _window(today)
-        now = Clock(datetime.combine(today, DAY_START, tzinfo=tz))
-        client = PORTALS[portal].from_config(session, _config(account), tz)
-        client._clock = now
+    for account in world.logins(SLICE_PARENT):
+        reads = _reads(world, account)
+        window = reads.window
+        client = reads.client(session)
+        now = client._clock
         phases: dict[str, Any] = {}
         try:
             with SliceProbe() as probe:
@@ -768,11 +559,15 @@ async def measure_slices(
                     await client.refresh(students, window)
             phases["steady_refreshes"] = probe.summary()
             with SliceProbe() as probe:
-                await client.lessons(students[0], *_month_view(today))
+                await client.lessons(students[0], *_month_view(reads.today))
             phases["month_view"] = probe.summary()
         finally:
             await client.close()
-        found[portal] = {"account": SLICE_PARENT, "pupils": len(students), **phases}
+        found[account["portal"]] = {
+            "account": SLICE_PARENT,
+            "pupils": len(students),
+            **phases,
+        }
     return found
 
 
@@ -939,7 +734,7 @@ async def soak_portal(
     the end of the warm-up (the first tenth) to the end.
     """
     portal = account["portal"]
-    tz = ZoneInfo(PORTAL_TIME_ZONES[portal])
+    tz = bench_of(portal).tz
     first_day, last_day = sandbox.world.year_start, sandbox.world.year_end
     year = datetime.combine(last_day, DAY_START) - datetime.combine(
         first_day, DAY_START
@@ -952,8 +747,7 @@ async def soak_portal(
     gc.collect()
     tracemalloc.start()
     started = time.perf_counter()
-    client = PORTALS[portal].from_config(session, _config(account), tz)
-    client._clock = now
+    client = client_for(session, portal, settings(account), tz, now)
     try:
         students = list((await client.login()).students)
         samples = [_sample(0, started)]
@@ -1016,10 +810,8 @@ async def soak(
     """Soak each portal's parent login (this moves the sandbox's today on)."""
     return {
         account["portal"]: await soak_portal(sandbox, session, account, refreshes)
-        for account in sandbox.world.accounts
-        if account["portal"] in PORTALS
-        and account["username"] == SLICE_PARENT
-        and (not portals or account["portal"] in portals)
+        for account in sandbox.world.logins(SLICE_PARENT)
+        if not portals or account["portal"] in portals
     }
 
 
@@ -1055,16 +847,12 @@ async def run(options: Options) -> dict[str, Any]:
     results: list[Result] = []
     try:
         async with aiohttp.ClientSession(trace_configs=[_local_trace()]) as session:
-            for account in sandbox.accounts(base_url):
-                if account["portal"] in PORTALS:
-                    results.append(
-                        await bench_account(
-                            sandbox, session, account, options.refreshes
-                        )
-                    )
-            versus = await compare_seed_libraries(
-                World.of(sandbox, base_url), session, options.runs
-            )
+            world = World.of(sandbox, base_url)
+            for account in world.logins():
+                results.append(
+                    await bench_account(sandbox, session, account, options.refreshes)
+                )
+            versus = await compare_seed_libraries(world, session, options.runs)
     finally:
         stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

@@ -6,7 +6,11 @@ adds one School Portal entry per sandbox account. Running it again changes
 nothing: onboarding steps already done are skipped, and accounts that are
 already configured make the config flow abort.
 
-Only the standard library is used, and only 127.0.0.1 is contacted.
+The flow is walked as the portals declare it: the portal's menu option, its
+first login method the sandbox account fits, then every form filled from the
+account's values (the login, and a second factor's answer where asked).
+Only 127.0.0.1 is contacted. Run from the project's root as
+``python -m scripts.develop_bootstrap``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from scripts.sandbox_logins import login_method, values
+
 HOST = "127.0.0.1"
 USERNAME = "dev"
 PASSWORD = "dev"  # a throwaway login that only exists on this machine
@@ -30,14 +36,8 @@ DOMAIN = "school_portal"
 ONBOARDING_STEPS = ("user", "core_config", "analytics", "integration")
 # Integrations onboarding sets up that need the internet or ffmpeg.
 ONBOARDING_EXTRAS = {"google_translate", "met", "radio_browser"}
-# Per portal: menu steps of the config flow, then the form of the password login.
-LOGIN_PATHS = {
-    "webtop": ("webtop", "webtop_password"),
-    "webuntis": ("webuntis", "webuntis_password"),
-    "pronote": ("pronote", "pronote_password"),
-}
-# What the password forms ask, taken from the sandbox's account listing.
-FORM_KEYS = ("server", "school", "username", "password")
+# A flow that keeps asking is not going anywhere.
+MAX_STEPS = 10
 
 
 class BootstrapError(Exception):
@@ -222,6 +222,32 @@ def remove_onboarding_extras(ha: HomeAssistant) -> None:
                 removed.add(entry["domain"])
 
 
+def menu_choices(account: dict[str, Any]) -> list[str]:
+    """The menu options that lead to the account's login form.
+
+    The portal menu offers the portal's key; a portal's method menu offers
+    ``{portal}_{method}``, the method being the first the account fits.
+    """
+    method = login_method(account)
+    assert method is not None  # sandbox_accounts() keeps only those that fit
+    return [account["portal"], f"{account['portal']}_{method.key}"]
+
+
+def answers(account: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    """What a form asks, from the account: its login fields or a challenge's answer."""
+    typed = values(account)
+    fields = step.get("data_schema") or []
+    missing = [
+        f["name"] for f in fields if f.get("required") and f["name"] not in typed
+    ]
+    if missing:
+        raise BootstrapError(
+            f"step {step.get('step_id')!r} asks for {missing}, which the sandbox "
+            "does not list for this account"
+        )
+    return {f["name"]: typed[f["name"]] for f in fields if f["name"] in typed}
+
+
 def add_account(ha: HomeAssistant, account: dict[str, Any]) -> str:
     """Run the config flow for one sandbox account; say what happened."""
     _, step = ha.request(
@@ -231,9 +257,8 @@ def add_account(ha: HomeAssistant, account: dict[str, Any]) -> str:
         # and the flow has no advanced fields.
         {"handler": DOMAIN},
     )
-    path = LOGIN_PATHS[account["portal"]]
-    menu_path = list(path)
-    while True:
+    choices = menu_choices(account)
+    for _ in range(MAX_STEPS):
         kind = step.get("type")
         if kind == "create_entry":
             return f"added ({step.get('title')})"
@@ -242,42 +267,40 @@ def add_account(ha: HomeAssistant, account: dict[str, Any]) -> str:
             if reason == "already_configured":
                 return "already configured"
             raise BootstrapError(f"config flow aborted: {reason}")
-        if kind == "menu":
-            if not menu_path:
-                raise BootstrapError(f"unexpected menu {step.get('step_id')!r}")
-            data: dict[str, Any] = {"next_step_id": menu_path.pop(0)}
-        elif kind == "form" and step.get("step_id") == path[-1]:
-            if step.get("errors"):
-                raise BootstrapError(f"login refused: {step['errors']}")
-            data = {"server": account["base_url"]}
-            data.update({key: account[key] for key in FORM_KEYS if key in account})
-        elif kind == "form" and step.get("step_id") == "account_pin":
-            if step.get("errors") or "account_pin" not in account:
-                raise BootstrapError(f"PIN refused: {step.get('errors')}")
-            data = {"account_pin": account["account_pin"]}
+        offered = step.get("menu_options") or []
+        if kind == "menu" and (chosen := [c for c in choices if c in offered]):
+            data: dict[str, Any] = {"next_step_id": chosen[0]}
+        elif kind == "form" and not step.get("errors"):
+            data = answers(account, step)
         else:
-            ha.request("DELETE", f"/api/config/config_entries/flow/{step['flow_id']}")
-            raise BootstrapError(
-                f"unexpected step {kind} {step.get('step_id')!r}; flow abandoned"
+            where = f"{kind} {step.get('step_id')!r}"
+            errors = step.get("errors")
+            raise abandoned(
+                ha,
+                step,
+                f"{where} refused: {errors}" if errors else f"unexpected {where}",
             )
         _, step = ha.request(
             "POST", f"/api/config/config_entries/flow/{step['flow_id']}", data
         )
+    raise abandoned(ha, step, f"no entry after {MAX_STEPS} steps")
+
+
+def abandoned(ha: HomeAssistant, step: dict[str, Any], why: str) -> BootstrapError:
+    """Drop a flow that went astray (the next run starts afresh); the error to raise."""
+    ha.request("DELETE", f"/api/config/config_entries/flow/{step['flow_id']}")
+    return BootstrapError(f"{why}; flow abandoned")
 
 
 def sandbox_accounts(port: int) -> list[dict[str, Any]]:
-    """The sandbox's logins, as `python -m sandbox accounts` prints them."""
+    """The sandbox's logins a declared login method fits."""
     out = subprocess.run(
         [sys.executable, "-m", "sandbox", "accounts", "--port", str(port)],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    return [
-        acc
-        for acc in json.loads(out)
-        if acc.get("portal") in LOGIN_PATHS and acc.get("password")
-    ]
+    return [acc for acc in json.loads(out) if login_method(acc) is not None]
 
 
 def main() -> int:

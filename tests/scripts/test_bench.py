@@ -1,0 +1,47 @@
+"""scripts/bench: driven by the portals' declarations and its per-portal modules."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from custom_components.school_portal.api import PORTALS
+from sandbox.app import Sandbox
+from scripts.bench import bench_account
+from scripts.bench_portals import bench_of, benches
+from scripts.sandbox_logins import login_method, settings
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox()
+
+
+def test_bench_modules_name_declared_portals() -> None:
+    """A typo in a module's key would leave its portal on the defaults."""
+    assert benches()
+    assert set(benches()) <= set(PORTALS)
+    assert bench_of("no-such-portal").time_zone == "UTC"
+
+
+def test_every_sandbox_login_has_a_method(sandbox: Sandbox) -> None:
+    """Every sandbox login fits a declared method; settings are its fields."""
+    for account in sandbox.accounts():
+        method = login_method(account)
+        assert method is not None, account["username"]
+        config = settings(account)
+        assert {f.key for f in method.fields} <= set(config)
+        assert config["server"] == account["base_url"]
+
+
+async def test_steady_refreshes_log_in_never(
+    socket_enabled: None, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """Every login is benched; steady refreshes make requests but no login."""
+    async with aiohttp.ClientSession() as session:
+        for account in sandbox.accounts(f"http://127.0.0.1:{sandbox_server.port}"):
+            result = await bench_account(sandbox, session, account, 2)
+            assert result.setup_logins == 1
+            assert result.logins_per_refresh == 0
+            assert result.requests_per_refresh > 0
