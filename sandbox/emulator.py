@@ -14,7 +14,7 @@ import importlib
 import pkgutil
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -202,7 +202,7 @@ class Emulator[S: Session]:
         self,
         login: Login,
         base_url: str,
-        pupils: Iterator[tuple[Pupil, Any, str]],
+        pupils: Iterable[tuple[Pupil, Any, str]],
         **extra: Any,
     ) -> dict[str, Any]:
         """The keys every portal's row has; ``pupils`` gives (pupil, id, name)."""
