@@ -13,17 +13,19 @@ from typing import Any
 from aiohttp import web
 
 from .dataset import Dataset
+from .emulator import Emulator, load_emulators
 from .faults import Faults, RequestLog, fault_middleware
-from .pronote import PronoteEmulator
-from .webtop import WebtopEmulator
-from .webuntis import WebUntisEmulator
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
 class Sandbox:
-    """One dataset, its portal emulators, the faults in force and the request log."""
+    """One dataset, its portal emulators, the faults in force and the request log.
+
+    ``emulators`` holds every registered emulator by portal key; an emulator
+    is also an attribute of that name (``sandbox.<key>``).
+    """
 
     def __init__(
         self,
@@ -33,20 +35,27 @@ class Sandbox:
         seed: int = 7,
     ) -> None:
         self.dataset = dataset or Dataset(today, seed)
-        self.faults = Faults()
+        kinds = load_emulators()
+        self.faults = Faults(kinds)
         self.log = RequestLog()
-        self.webtop = WebtopEmulator(self.dataset, self.faults)
-        self.webuntis = WebUntisEmulator(self.dataset, self.faults)
-        self.pronote = PronoteEmulator(self.dataset, self.faults)
+        self.emulators: dict[str, Emulator[Any]] = {
+            key: kind(self.dataset, self.faults) for key, kind in kinds.items()
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        emulators = self.__dict__.get("emulators", {})
+        if name in emulators:
+            return emulators[name]
+        raise AttributeError(name)
 
     def accounts(
         self, base_url: str = f"http://{HOST}:{DEFAULT_PORT}"
     ) -> list[dict[str, Any]]:
         """Every login of every portal, with the URL a client should use."""
         return [
-            *self.webtop.accounts(base_url),
-            *self.webuntis.accounts(base_url),
-            *self.pronote.accounts(base_url),
+            row
+            for emulator in self.emulators.values()
+            for row in emulator.accounts(base_url)
         ]
 
 
@@ -65,9 +74,8 @@ def create_app(sandbox: Sandbox | None = None) -> web.Application:
     app[_CLOSING_KEY] = closing
     # aiosignal 1.4 types Signal differently from what aiohttp 3.11 declares.
     app.on_shutdown.append(_wake_sleepers)  # type: ignore[arg-type,unused-ignore]
-    sandbox.webtop.add_routes(app)
-    sandbox.webuntis.add_routes(app)
-    sandbox.pronote.add_routes(app)
+    for emulator in sandbox.emulators.values():
+        emulator.add_routes(app)
     app.router.add_get("/", _index)
     app.router.add_get("/_sandbox/accounts", _accounts)
     app.router.add_get("/_sandbox/requests", _requests)
@@ -87,13 +95,11 @@ def _base_url(request: web.Request) -> str:
 
 
 async def _index(request: web.Request) -> web.Response:
+    emulators = request.app[SANDBOX_KEY].emulators.values()
+    lines = [emulator.index_line(_base_url(request)) for emulator in emulators]
     return web.Response(
-        text=(
-            "School Portal sandbox\n"
-            f"Webtop: {_base_url(request)}/webtop\n"
-            f"WebUntis: {_base_url(request)}/webuntis/WebUntis/jsonrpc.do\n"
-            f"PRONOTE: {_base_url(request)}/pronote/eleve.html\n"
-            "Accounts: /_sandbox/accounts\n"
+        text="\n".join(
+            ["School Portal sandbox", *lines, "Accounts: /_sandbox/accounts", ""]
         )
     )
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
-
-PORTALS = ("webtop", "webuntis", "pronote", "ecoledirecte", "ss12000")
 
 # Faults the middleware answers itself, in priority order.
 RESPONSE_FAULTS = ("maintenance", "rate_limit", "http_500", "slow", "malformed")
@@ -41,21 +40,27 @@ FAULT_KEY: Any = (
 class Faults:
     """Per-portal faults; ``count`` = how many requests hit it before it clears."""
 
-    def __init__(self) -> None:
+    def __init__(self, portals: Iterable[str]) -> None:
+        self.portals = tuple(portals)
         self._active: dict[str, dict[str, int | None]] = {}
-        self._generations: dict[str, int] = {}
+        self._watchers: dict[str, list[Callable[[], None]]] = {}
         self.slow_seconds = 30.0
         self.retry_after = 60
 
+    def watch(self, portal: str, expire: Callable[[], None]) -> None:
+        """Call ``expire`` whenever every session of ``portal`` must die."""
+        self._watchers.setdefault(portal, []).append(expire)
+
     def set(self, portal: str, fault: str, count: int | None = None) -> None:
         """Inject ``fault`` into ``portal``."""
-        if portal not in PORTALS:
+        if portal not in self.portals:
             raise ValueError(f"unknown portal {portal!r}")
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}")
         if fault in (EXPIRE_SESSIONS, "password_changed"):
             # Every token issued so far dies now.
-            self._generations[portal] = self.generation(portal) + 1
+            for expire in self._watchers.get(portal, ()):
+                expire()
         if fault != EXPIRE_SESSIONS:
             self._active.setdefault(portal, {})[fault] = count
 
@@ -77,10 +82,6 @@ class Faults:
     def is_active(self, portal: str, fault: str) -> bool:
         """Whether ``fault`` is in force for ``portal``."""
         return fault in self._active.get(portal, {})
-
-    def generation(self, portal: str) -> int:
-        """Bumped whenever sessions are killed: tokens of older generations are dead."""
-        return self._generations.get(portal, 0)
 
     def take(self, portal: str) -> str | None:
         """The fault that hits this request (counting it down), if any."""
@@ -146,10 +147,10 @@ def _path_matches(full: str, wanted: str) -> bool:
     return full == wanted or full.endswith("/" + wanted)
 
 
-def portal_of(path: str) -> str | None:
-    """The portal a request path belongs to."""
+def portal_of(path: str, portals: Collection[str]) -> str | None:
+    """The portal a request path belongs to (its first segment names it)."""
     first = path.lstrip("/").split("/", 1)[0]
-    return first if first in PORTALS else None
+    return first if first in portals else None
 
 
 def fault_middleware(
@@ -159,7 +160,7 @@ def fault_middleware(
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        portal = portal_of(request.path)
+        portal = portal_of(request.path, faults.portals)
         if portal is None:
             return await handler(request)
         entry = log.add(portal, request.method, request.path)

@@ -7,6 +7,7 @@ import json
 import urllib.request
 from collections.abc import AsyncGenerator
 from datetime import date
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -14,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.app import Sandbox, create_app, run_in_thread
+from sandbox.emulator import load_emulators
 from sandbox.faults import Faults, RequestLog
 
 LOGIN = "/webtop/server/api/user/LoginByUserNameAndPassword"
@@ -47,7 +49,7 @@ async def _dashboard(client: TestClient, token: str) -> aiohttp.ClientResponse:
 
 
 def test_faults_count_down() -> None:
-    faults = Faults()
+    faults = Faults(load_emulators())
     faults.set("webtop", "http_500", count=2)
     faults.set("webtop", "malformed")
     assert faults.take("webtop") == "http_500"
@@ -64,11 +66,13 @@ def test_faults_count_down() -> None:
 
 
 def test_expire_sessions_is_one_shot() -> None:
-    faults = Faults()
+    faults = Faults(load_emulators())
+    expired: list[str] = []
+    for portal in ("webtop", "pronote"):
+        faults.watch(portal, partial(expired.append, portal))
     faults.set("webtop", "expire_sessions")
-    assert faults.generation("webtop") == 1
+    assert expired == ["webtop"]
     assert faults.active() == {}
-    assert faults.generation("pronote") == 0
 
 
 def test_log_count_by_path_tail() -> None:

@@ -153,9 +153,9 @@ def test_menus_are_deterministic(sandbox: Sandbox) -> None:
 
 def test_timetable_shapes_and_slot_grids(sandbox: Sandbox) -> None:
     emulator = sandbox.pronote
-    session = PronoteSession("1", 3, "student", 0, 0.0, False, False)
-    session.login = emulator._logins["dana.cohen"]
-    week = {"numeroSemaine": emulator._week_of(date(2026, 11, 18))}
+    session = PronoteSession("1", 3, "student", False, False)
+    dana = sandbox.dataset.pupils["p1001"]
+    week = {"numeroSemaine": emulator.school.week_of(date(2026, 11, 18))}
     seed = {"Uuid": "AAAAAAAAAAAAAAAAAAAAAA=="}
 
     def contents(rows: list[dict[str, Any]], genre: int) -> list[dict[str, Any]]:
@@ -163,7 +163,7 @@ def test_timetable_shapes_and_slot_grids(sandbox: Sandbox) -> None:
 
     general = emulator._parameters(session, seed)["General"]
     assert (general["PlacesParJour"], general["PlacesParHeure"]) == (8, 1)
-    plain = emulator._timetable(session, week, {})["ListeCours"]
+    plain = emulator.timetable.week(dana, week)["ListeCours"]
     assert all("DateDuCoursFin" in row and row["duree"] == 1 for row in plain)
     assert all("N" in teacher for teacher in contents(plain, 3))
 
@@ -176,7 +176,7 @@ def test_timetable_shapes_and_slot_grids(sandbox: Sandbox) -> None:
     assert len(general["ListeHeuresFin"]["V"]) == 21
     assert general["ListeHeures"]["V"][2]["L"] == "09h00"
     assert general["ListeHeuresFin"]["V"][2]["L"] == "09h30"
-    rows = emulator._timetable(session, week, {})["ListeCours"]
+    rows = emulator.timetable.week(dana, week)["ListeCours"]
     assert not any("DateDuCoursFin" in row for row in rows)
     assert contents(rows, 3)
     assert not any("N" in teacher for teacher in contents(rows, 3))
