@@ -166,6 +166,11 @@ def offering(capability: Capability) -> Callable[[PortalInfo], bool]:
     return lambda info: capability in info.client.capabilities
 
 
+def lacking(capability: Capability) -> Callable[[PortalInfo], bool]:
+    """Whether a portal's client lacks a capability."""
+    return lambda info: capability not in info.client.capabilities
+
+
 @pytest.fixture(params=list(PORTALS))
 def portal_info(request: pytest.FixtureRequest) -> PortalInfo:
     """Each registered portal in turn."""

@@ -21,7 +21,7 @@ from custom_components.school_portal.api.models import Capability
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
-from .conftest import offering, portals, student_id_of
+from .conftest import lacking, offering, portals, student_id_of
 
 
 def sensor_state(
@@ -205,9 +205,7 @@ async def test_school_notices(
         assert state.attributes["latest_at"]
 
 
-@pytest.mark.parametrize(
-    "portal_info", portals(lambda info: not offering(Capability.NOTIFICATIONS)(info))
-)
+@pytest.mark.parametrize("portal_info", portals(lacking(Capability.NOTIFICATIONS)))
 async def test_no_notices_where_the_portal_reads_none(
     hass: HomeAssistant, portal_integration: MockConfigEntry
 ) -> None:

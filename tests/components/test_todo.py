@@ -21,7 +21,7 @@ from custom_components.school_portal.api.models import Capability
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
-from .conftest import offering, portals, refresh, student_id_of
+from .conftest import lacking, offering, portals, refresh, student_id_of
 
 
 def todo_id(
@@ -101,9 +101,7 @@ async def test_items(
     )
 
 
-@pytest.mark.parametrize(
-    "portal_info", portals(lambda info: not offering(Capability.HOMEWORK_DONE)(info))
-)
+@pytest.mark.parametrize("portal_info", portals(lacking(Capability.HOMEWORK_DONE)))
 async def test_done_round_trip_survives_reload(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
@@ -300,9 +298,7 @@ async def test_vanished_homework(
     assert err.value.translation_key == "homework_not_found"
 
 
-@pytest.mark.parametrize(
-    "portal_info", portals(lambda info: not offering(Capability.HOMEWORK_DONE)(info))
-)
+@pytest.mark.parametrize("portal_info", portals(lacking(Capability.HOMEWORK_DONE)))
 async def test_write_back_when_supported(
     hass: HomeAssistant,
     portal_entry: MockConfigEntry,
