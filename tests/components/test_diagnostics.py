@@ -79,6 +79,9 @@ async def test_diagnostics_redacted(
     assert_clean(str(diagnostics), sandbox)
 
 
+# Webtop's only (the folder's default entry): it walks the reauth form, which
+# the flow tests cover per portal; test_logs_and_diagnostics_stay_clean below
+# covers the refreshes of every portal.
 async def test_logs_stay_clean(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
