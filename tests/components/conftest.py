@@ -92,10 +92,15 @@ async def init_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """Set the parent's entry up against the sandbox."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    return await set_up_entry(hass, mock_config_entry)
+
+
+async def set_up_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Add an entry and set it up; it must load."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    return mock_config_entry
+    return entry
 
 
 def pupil_id(entry: MockConfigEntry, sandbox: Sandbox, dataset_id: str) -> str:
@@ -238,10 +243,7 @@ async def portal_integration(
     hass: HomeAssistant, portal_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """The login's entry, set up against the sandbox."""
-    portal_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(portal_entry.entry_id)
-    await hass.async_block_till_done()
-    return portal_entry
+    return await set_up_entry(hass, portal_entry)
 
 
 @pytest.fixture

@@ -19,7 +19,14 @@ from custom_components.school_portal.api.portal import Place
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
-from .conftest import PARENT, PARENT_PASSWORD, add_homework, portals, refresh
+from .conftest import (
+    PARENT,
+    PARENT_PASSWORD,
+    add_homework,
+    portals,
+    refresh,
+    set_up_entry,
+)
 
 
 def secrets_and_names(sandbox: Sandbox) -> list[str]:
@@ -163,10 +170,8 @@ async def test_logs_and_diagnostics_stay_clean(
     """Set-up, failing refreshes and diagnostics log no secret and no name."""
     caplog.set_level(logging.DEBUG)
     assert await async_setup_component(hass, "diagnostics", {})
-    entry = portal_entry
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    # Set up here, not by a fixture: the set-up's own debug lines count too.
+    entry = await set_up_entry(hass, portal_entry)
     for fault in ("malformed", "http_500", "expire_sessions"):
         sandbox.faults.set(portal_info.key, fault)
         await refresh(hass, entry)
