@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,16 @@ from typing import Any
 import aiohasupervisor  # noqa: F401
 import pytest
 from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.school_portal.api import PORTALS, PortalInfo
+from custom_components.school_portal.api.models import Capability
+from custom_components.school_portal.api.portal import FieldKind, LoginMethod
 from custom_components.school_portal.api.util import stable_id
+from custom_components.school_portal.config_flow import entry_unique_id
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 from sandbox.dataset import Dataset
@@ -86,10 +92,15 @@ async def init_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """Set the parent's entry up against the sandbox."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    return await set_up_entry(hass, mock_config_entry)
+
+
+async def set_up_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Add an entry and set it up; it must load."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    return mock_config_entry
+    return entry
 
 
 def pupil_id(entry: MockConfigEntry, sandbox: Sandbox, dataset_id: str) -> str:
@@ -108,6 +119,19 @@ async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
+# Longer than any client keeps a slowly changing read (messages, discipline):
+# what the dataset gained since is then read at the next refresh.
+SLOW_READS = timedelta(hours=7)
+
+
+async def refresh_after_slow_reads(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """One refresh once every cached read has aged out (same school day)."""
+    freezer.tick(SLOW_READS)
+    await refresh(hass, entry)
+
+
 def add_homework(sandbox: Sandbox, dataset_pupil: str, description: str = "Page 42"):
     """Set homework in the pupil's next lesson (Webtop shows homework by lesson)."""
     dataset = sandbox.dataset
@@ -123,4 +147,116 @@ def add_homework(sandbox: Sandbox, dataset_pupil: str, description: str = "Page 
         subject=lesson.subject,
         description=description,
         given=lesson.day,
+    )
+
+
+# --------------------------------------------------------------------------
+# Every portal: an entry set up against the sandbox for each portal's pupil
+# and parent login. What a test expects of a portal comes from data (the
+# dataset, the login's row in `Sandbox.accounts`, the client's capabilities),
+# never from the portal's name.
+
+LOGIN_KINDS = ("student", "parent")
+
+
+def portals(
+    where: Callable[[PortalInfo], bool] = lambda info: True,
+) -> list[Any]:
+    """Portals as test parameters (to parametrize `portal_info` to some of them)."""
+    return [pytest.param(info, id=info.key) for info in PORTALS.values() if where(info)]
+
+
+def offering(capability: Capability) -> Callable[[PortalInfo], bool]:
+    """Whether a portal's client offers a capability."""
+    return lambda info: capability in info.client.capabilities
+
+
+def lacking(capability: Capability) -> Callable[[PortalInfo], bool]:
+    """Whether a portal's client lacks a capability."""
+    return lambda info: capability not in info.client.capabilities
+
+
+@pytest.fixture(params=list(PORTALS))
+def portal_info(request: pytest.FixtureRequest) -> PortalInfo:
+    """Each registered portal in turn."""
+    return PORTALS[request.param]
+
+
+@pytest.fixture(params=LOGIN_KINDS)
+def login_kind(request: pytest.FixtureRequest) -> str:
+    """A pupil's own login, then a parent's (parametrize it to pick one)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def login(
+    sandbox: Sandbox,
+    sandbox_server: TestServer,
+    portal_info: PortalInfo,
+    login_kind: str,
+) -> dict[str, Any]:
+    """The portal's first sandbox login of that kind, with the server's address."""
+    base = f"http://127.0.0.1:{sandbox_server.port}"
+    return next(
+        row
+        for row in sandbox.accounts(base)
+        if row["portal"] == portal_info.key and row["kind"] == login_kind
+    )
+
+
+def method_for(info: PortalInfo, row: dict[str, Any]) -> LoginMethod:
+    """The first login method whose every field a sandbox login gives."""
+    return next(
+        method
+        for method in info.methods
+        if all(field_value(row, f.key, f.kind) is not None for f in method.fields)
+    )
+
+
+def field_value(row: dict[str, Any], key: str, kind: FieldKind) -> Any:
+    """A login field's value in a sandbox login (an address is its base URL)."""
+    return row.get(key, row["base_url"] if kind is FieldKind.URL else None)
+
+
+def login_data(info: PortalInfo, row: dict[str, Any]) -> dict[str, Any]:
+    """An entry's settings for a sandbox login, by the portal's declared fields."""
+    fields = method_for(info, row).fields
+    return {"portal": info.key} | {
+        f.key: field_value(row, f.key, f.kind) for f in fields
+    }
+
+
+@pytest.fixture
+def portal_entry(portal_info: PortalInfo, login: dict[str, Any]) -> MockConfigEntry:
+    """The login's config entry, not yet added."""
+    data = login_data(portal_info, login)
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=portal_info.name,
+        data=data,
+        unique_id=entry_unique_id(data),
+    )
+
+
+@pytest.fixture
+async def portal_integration(
+    hass: HomeAssistant, portal_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The login's entry, set up against the sandbox."""
+    return await set_up_entry(hass, portal_entry)
+
+
+@pytest.fixture
+def pupil(login: dict[str, Any]) -> str:
+    """The dataset id of the login's first pupil."""
+    return str(login["pupils"][0]["dataset_id"])
+
+
+def student_id_of(entry: MockConfigEntry, sandbox: Sandbox, dataset_id: str) -> str:
+    """The client's id of a sandbox pupil (matched by the first name, in any script)."""
+    pupil = sandbox.dataset.pupils[dataset_id]
+    return next(
+        student_id
+        for student_id, data in entry.runtime_data.data.items()
+        if data.student.first_name in (pupil.first_name, pupil.first_name_he)
     )

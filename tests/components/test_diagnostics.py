@@ -14,10 +14,19 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
+from custom_components.school_portal.api import PortalInfo
+from custom_components.school_portal.api.portal import Place
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
-from .conftest import PARENT, PARENT_PASSWORD, add_homework, refresh
+from .conftest import (
+    PARENT,
+    PARENT_PASSWORD,
+    add_homework,
+    portals,
+    refresh,
+    set_up_entry,
+)
 
 
 def secrets_and_names(sandbox: Sandbox) -> list[str]:
@@ -52,27 +61,34 @@ def assert_clean(text: str, sandbox: Sandbox) -> None:
 
 async def test_diagnostics_redacted(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    portal_integration: MockConfigEntry,
+    portal_info: PortalInfo,
+    login: dict[str, Any],
     sandbox: Sandbox,
     hass_client: Any,
 ) -> None:
     """Diagnostics show shapes and counts, with the login redacted."""
     assert await async_setup_component(hass, "diagnostics", {})
     diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, init_integration
+        hass, hass_client, portal_integration
     )
-    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
-    assert diagnostics["entry"]["data"]["username"] == "**REDACTED**"
+    # Every login field (password, username, server ...) is redacted.
+    for key in set(portal_integration.data) - {"portal"}:
+        assert diagnostics["entry"]["data"][key] == "**REDACTED**", key
+    assert {"password", "username", "server"} <= set(portal_integration.data)
     assert diagnostics["entry"]["unique_id"] == "**REDACTED**"
-    assert diagnostics["entry"]["data"]["server"] == "**REDACTED**"
-    assert diagnostics["portal"] == "webtop"
-    assert diagnostics["account"] == {"kind": "parent", "pupils": 2}
-    assert len(diagnostics["pupils"]) == 2
+    assert diagnostics["portal"] == portal_info.key
+    pupils = len(login["pupils"])
+    assert diagnostics["account"] == {"kind": login["kind"], "pupils": pupils}
+    assert len(diagnostics["pupils"]) == pupils
     assert all(pupil["lessons"] > 0 for pupil in diagnostics["pupils"])
     assert diagnostics["last_update_success"] is True
     assert_clean(str(diagnostics), sandbox)
 
 
+# Webtop's only (the folder's default entry): it walks the reauth form, which
+# the flow tests cover per portal; test_logs_and_diagnostics_stay_clean below
+# covers the refreshes of every portal.
 async def test_logs_stay_clean(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
@@ -121,27 +137,50 @@ async def test_logs_stay_clean(
     assert_clean(caplog.text, sandbox)
 
 
+@pytest.mark.parametrize("login_kind", ["parent"])
+@pytest.mark.parametrize(
+    "portal_info", portals(lambda info: info.place is Place.SCHOOL)
+)
 async def test_diagnostics_hide_the_school(
-    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: Any, hass_client: Any
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    portal_info: PortalInfo,
+    hass_client: Any,
 ) -> None:
     """The school's name and server say where a family lives: redacted."""
-    # Imported here: test_portals imports this module for its helpers.
-    from .test_portals import account, set_up
-
     assert await async_setup_component(hass, "diagnostics", {})
-    login = account(sandbox, sandbox_server, "webuntis", PARENT)
-    entry = await set_up(
-        hass,
-        {
-            "portal": "webuntis",
-            "server": login.get("server", login["base_url"]),
-            "school": login["school"],
-            "username": login["username"],
-            "password": login["password"],
-        },
-    )
+    entry = portal_integration
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     data = diagnostics["entry"]["data"]
-    assert data["school"] == data["server"] == "**REDACTED**"
-    assert login["school"] not in str(diagnostics)
+    school = portal_info.school_key
+    assert data[school] == data["server"] == "**REDACTED**"
+    assert entry.data[school] not in str(diagnostics)
     assert "127.0.0.1" not in str(diagnostics)
+
+
+@pytest.mark.parametrize("login_kind", ["parent"])
+async def test_logs_and_diagnostics_stay_clean(
+    hass: HomeAssistant,
+    portal_entry: MockConfigEntry,
+    portal_info: PortalInfo,
+    sandbox: Sandbox,
+    hass_client: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Set-up, failing refreshes and diagnostics log no secret and no name."""
+    caplog.set_level(logging.DEBUG)
+    assert await async_setup_component(hass, "diagnostics", {})
+    # Set up here, not by a fixture: the set-up's own debug lines count too.
+    entry = await set_up_entry(hass, portal_entry)
+    for fault in ("malformed", "http_500", "expire_sessions"):
+        sandbox.faults.set(portal_info.key, fault)
+        await refresh(hass, entry)
+        sandbox.faults.clear()
+    await refresh(hass, entry)
+    assert entry.runtime_data.last_update_success
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["portal"] == portal_info.key
+    assert diagnostics["account"] == {"kind": "parent", "pupils": 2}
+    assert_clean(str(diagnostics), sandbox)
+    assert_clean(caplog.text, sandbox)

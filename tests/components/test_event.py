@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -12,13 +15,27 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
+from custom_components.school_portal.api import PortalInfo
+from custom_components.school_portal.api.models import Capability
 from custom_components.school_portal.const import DOMAIN, EVENT_SCHOOL_PORTAL
 from sandbox.app import Sandbox
 
-from .conftest import PARENT, add_homework, pupil_id, refresh
+from .conftest import (
+    SLOW_READS,
+    add_homework,
+    refresh,
+    refresh_after_slow_reads,
+    student_id_of,
+)
 
-NOA = "p1002"
-ARI = "p1003"
+# The event entity each capability brings.
+EVENT_KEYS = {
+    Capability.HOMEWORK: "homework",
+    Capability.MESSAGES: "messages",
+    Capability.DISCIPLINE: "discipline",
+    Capability.GRADES: "grades",
+    Capability.TIMETABLE: "timetable_changes",
+}
 
 
 def event_entity(
@@ -43,30 +60,54 @@ def no_names(sandbox: Sandbox, payload: object) -> None:
         assert pupil.first_name_he not in text
 
 
+def without_teachers(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data less the lesson's teachers (a lesson names its teachers)."""
+    item = {k: v for k, v in data["item"].items() if k != "teachers"}
+    if "previous" in item:
+        item["previous"] = {
+            k: v for k, v in item["previous"].items() if k != "teachers"
+        }
+    return data | {"item": item}
+
+
 async def test_entities_follow_capabilities(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    portal_info: PortalInfo,
+    sandbox: Sandbox,
+    pupil: str,
 ) -> None:
-    """Webtop has no grades: no grade event entity."""
-    entry = init_integration
-    noa = pupil_id(entry, sandbox, NOA)
+    """A portal without grades (Webtop) has no grade event entity."""
+    entry = portal_integration
+    noa = student_id_of(entry, sandbox, pupil)
     registry = er.async_get(hass)
     keys = {
         item.unique_id.rsplit(f"{noa}_", 1)[1]
         for item in er.async_entries_for_config_entry(registry, entry.entry_id)
         if item.domain == "event" and noa in item.unique_id
     }
-    assert keys == {"homework", "messages", "discipline", "timetable_changes"}
+    assert keys == {
+        key
+        for capability, key in EVENT_KEYS.items()
+        if capability in portal_info.client.capabilities
+    }
 
 
+@pytest.mark.parametrize("login_kind", ["parent"])
 async def test_new_homework(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    login: dict[str, Any],
 ) -> None:
     """New homework fires on its pupil's entity and once on the bus."""
-    entry = init_integration
+    entry = portal_integration
     events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
-    noa = pupil_id(entry, sandbox, NOA)
-    ari = pupil_id(entry, sandbox, ARI)
-    added = add_homework(sandbox, NOA)
+    # Both children of the parent: one gets homework, the other does not.
+    pupil, other = (row["dataset_id"] for row in login["pupils"])
+    noa = student_id_of(entry, sandbox, pupil)
+    ari = student_id_of(entry, sandbox, other)
+    added = add_homework(sandbox, pupil)
 
     await refresh(hass, entry)
     assert len(events) == 1
@@ -78,7 +119,7 @@ async def test_new_homework(
     due = next(
         lesson.day
         for lesson in sandbox.dataset.lessons(
-            NOA, added.given + timedelta(days=1), added.given + timedelta(days=14)
+            pupil, added.given + timedelta(days=1), added.given + timedelta(days=14)
         )
         if lesson.subject == added.subject and not lesson.cancelled
     )
@@ -96,22 +137,26 @@ async def test_new_homework(
     assert len(events) == 1
 
 
+@pytest.mark.parametrize("login_kind", ["parent"])
 async def test_new_message_once_per_entry(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    login: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A parent's inbox is shared: one bus event, each child's entity fires."""
-    entry = init_integration
+    entry = portal_integration
     events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
-    sandbox.dataset.add_message(PARENT, subject="Trip on Thursday")
+    sandbox.dataset.add_message(login["username"], subject="Trip on Thursday")
 
-    await refresh(hass, entry)
+    await refresh_after_slow_reads(hass, entry, freezer)
     assert [event.data["type"] for event in events] == ["new_message"]
     assert events[0].data["item"]["subject"] == "Trip on Thursday"
     assert "sender" not in events[0].data["item"]
-    for pupil in (NOA, ARI):
-        state = hass.states.get(
-            event_entity(hass, entry, pupil_id(entry, sandbox, pupil), "messages")
-        )
+    for row in login["pupils"]:
+        student_id = student_id_of(entry, sandbox, row["dataset_id"])
+        state = hass.states.get(event_entity(hass, entry, student_id, "messages"))
         assert state.attributes["event_type"] == "new_message"
 
     await refresh(hass, entry)
@@ -119,31 +164,36 @@ async def test_new_message_once_per_entry(
 
 
 async def test_cancelled_lesson_and_discipline(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    pupil: str,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A cancelled lesson and a new discipline event fire their own types."""
-    entry = init_integration
+    entry = portal_integration
     events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
     dataset = sandbox.dataset
+    freezer.tick(SLOW_READS)
     lesson = next(
         lesson
         for lesson in dataset.lessons(
-            NOA, dataset.today, dataset.today + timedelta(days=7)
+            pupil, dataset.today, dataset.today + timedelta(days=7)
         )
         if not lesson.cancelled
         and not lesson.changed
         and lesson.end > dt_util.now().replace(tzinfo=None)
     )
-    dataset.cancel_lesson(NOA, lesson.day, lesson.hour)
-    dataset.add_discipline_event(NOA, kind="late")
+    dataset.cancel_lesson(pupil, lesson.day, lesson.hour)
+    dataset.add_discipline_event(pupil, kind="late")
 
     await refresh(hass, entry)
     assert sorted(event.data["type"] for event in events) == [
         "lesson_cancelled",
         "new_discipline_event",
     ]
-    no_names(sandbox, [event.data for event in events])
-    noa = pupil_id(entry, sandbox, NOA)
+    no_names(sandbox, [without_teachers(event.data) for event in events])
+    noa = student_id_of(entry, sandbox, pupil)
     changes = hass.states.get(event_entity(hass, entry, noa, "timetable_changes"))
     assert changes.attributes["event_type"] == "lesson_cancelled"
     discipline = hass.states.get(event_entity(hass, entry, noa, "discipline"))
@@ -151,14 +201,17 @@ async def test_cancelled_lesson_and_discipline(
 
 
 async def test_the_past_is_never_news(
-    hass: HomeAssistant, init_integration: MockConfigEntry, sandbox: Sandbox
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    pupil: str,
 ) -> None:
     """A lesson already over, or homework already due, is remembered, not announced.
 
     That is what happens when the window grows (an upgrade) or a pupil is shown
     again: last week must not arrive as a burst of notifications.
     """
-    entry = init_integration
+    entry = portal_integration
     events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
     assert await hass.config_entries.async_unload(entry.entry_id)
     dataset = sandbox.dataset
@@ -166,31 +219,31 @@ async def test_the_past_is_never_news(
     over = next(
         lesson
         for lesson in dataset.lessons(
-            NOA, dataset.today - timedelta(days=6), dataset.today
+            pupil, dataset.today - timedelta(days=6), dataset.today
         )
         if not lesson.cancelled and not lesson.changed and lesson.end < now
     )
-    dataset.cancel_lesson(NOA, over.day, over.hour)
+    dataset.cancel_lesson(pupil, over.day, over.hour)
     # Homework set early last week and due (at the next lesson) before today.
     set_in = next(
         lesson
         for lesson in dataset.lessons(
-            NOA, dataset.today - timedelta(days=6), dataset.today
+            pupil, dataset.today - timedelta(days=6), dataset.today
         )
         if not lesson.cancelled
-        and (due := dataset.next_lesson_of(NOA, lesson.subject, lesson.day))
+        and (due := dataset.next_lesson_of(pupil, lesson.subject, lesson.day))
         and not due.cancelled
         and due.day < dataset.today
     )
-    dataset.add_homework(NOA, subject=set_in.subject, given=set_in.day)
+    dataset.add_homework(pupil, subject=set_in.subject, given=set_in.day)
     soon = next(
         lesson
         for lesson in dataset.lessons(
-            NOA, dataset.today, dataset.today + timedelta(days=6)
+            pupil, dataset.today, dataset.today + timedelta(days=6)
         )
         if not lesson.cancelled and not lesson.changed and lesson.start > now
     )
-    dataset.cancel_lesson(NOA, soon.day, soon.hour)
+    dataset.cancel_lesson(pupil, soon.day, soon.hour)
 
     # Back up (as after a restart): the store is seeded, the portal shows all three.
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -199,3 +252,48 @@ async def test_the_past_is_never_news(
     assert events[0].data["item"]["start"].startswith(soon.day.isoformat())
     await refresh(hass, entry)
     assert len(events) == 1
+
+
+async def test_lesson_cancelled_then_changed(
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    pupil: str,
+) -> None:
+    """A cancellation fires its event; a substitute's lesson names both teachers."""
+    entry = portal_integration
+    student_id = student_id_of(entry, sandbox, pupil)
+    # Tomorrow's first lesson is cancelled at the school.
+    dataset = sandbox.dataset
+    tomorrow = next(day for day in dataset.school_days() if day > dataset.today)
+    held = next(
+        lesson
+        for lesson in dataset.lessons_on(pupil, tomorrow)
+        if not lesson.cancelled and not lesson.changed
+    )
+    dataset.cancel_lesson(pupil, tomorrow, held.hour)
+    await refresh(hass, entry)
+    event = event_entity(hass, entry, student_id, "timetable_changes")
+    state = hass.states.get(event)
+    assert state.attributes["event_type"] == "lesson_cancelled"
+    assert state.attributes["start"].startswith(tomorrow.isoformat())
+
+    # Another lesson gets a substitute: the event names both teachers.
+    other = next(
+        lesson
+        for lesson in dataset.lessons_on(pupil, tomorrow)
+        if not lesson.cancelled and not lesson.changed
+    )
+    substitute = next(t for t in dataset.teachers if t != other.teacher_id)
+    other.substitute_id = substitute
+    await refresh(hass, entry)
+    state = hass.states.get(event)
+    assert state.attributes["event_type"] == "lesson_changed"
+    regular = dataset.teachers[other.teacher_id]
+    assert state.attributes["previous"]["teachers"] != state.attributes["teachers"]
+    assert any(
+        name.casefold() in teacher.casefold()
+        for teacher in state.attributes["previous"]["teachers"]
+        for name in (regular.last_name, regular.name_he)
+    )
+    assert student_id in entry.runtime_data.data

@@ -1,14 +1,14 @@
-"""WebUntis and PRONOTE end to end: config flow, entities, write-back, reauth."""
+"""WebUntis and PRONOTE logins: config flow, reauth and reconfigure.
+
+Their entities are tested with every portal's in the platforms' test files.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestServer
-from homeassistant.components.todo import TodoItemStatus
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
@@ -18,20 +18,13 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.components.diagnostics import (
-    get_diagnostics_for_config_entry,
-)
 
 from custom_components.school_portal.config_flow import entry_unique_id
 from custom_components.school_portal.const import DOMAIN
 from sandbox.app import Sandbox
 
-from .conftest import refresh
 from .test_config_flow import stale_login
-from .test_diagnostics import assert_clean
 
 SCHOOL = "sandbox-gymnasium"
 
@@ -229,75 +222,6 @@ async def test_webuntis_reauth_asks_for_the_secret(
     assert result["reason"] == "reauth_successful"
 
 
-async def test_webuntis_exams_holidays_and_lesson_changes(
-    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
-) -> None:
-    """Exams and holidays fill their calendar; a cancellation fires its event."""
-    login = account(sandbox, sandbox_server, "webuntis", "dana.cohen")
-    entry = await set_up(
-        hass,
-        {
-            "portal": "webuntis",
-            "server": login["server"],
-            "school": SCHOOL,
-            "username": login["username"],
-            "password": login["password"],
-        },
-    )
-    (student_id,) = entry.runtime_data.data
-    calendar = next(
-        e for e in entity_ids(hass, entry.entry_id) if e.endswith("exams_and_holidays")
-    )
-    now = dt_util.now()
-    response = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {"start_date_time": now.replace(month=9, day=1), "duration": {"days": 300}},
-        target={"entity_id": calendar},
-        blocking=True,
-        return_response=True,
-    )
-    events = response[calendar]["events"]
-    holidays = {holiday.name("de") for holiday in sandbox.dataset.holidays}
-    assert holidays <= {event["summary"] for event in events}
-    assert any("T" in event["start"] for event in events), "no timed exam"
-
-    # Tomorrow's first lesson is cancelled at the school.
-    dataset = sandbox.dataset
-    tomorrow = next(day for day in dataset.school_days() if day > dataset.today)
-    held = next(
-        lesson
-        for lesson in dataset.lessons_on("p1001", tomorrow)
-        if not lesson.cancelled and not lesson.changed
-    )
-    dataset.cancel_lesson("p1001", tomorrow, held.hour)
-    await refresh(hass, entry)
-    event = next(
-        e for e in entity_ids(hass, entry.entry_id) if e.endswith("timetable_changes")
-    )
-    state = hass.states.get(event)
-    assert state.attributes["event_type"] == "lesson_cancelled"
-    assert state.attributes["start"].startswith(tomorrow.isoformat())
-
-    # Another lesson gets a substitute: the event names both teachers.
-    other = next(
-        lesson
-        for lesson in dataset.lessons_on("p1001", tomorrow)
-        if not lesson.cancelled and not lesson.changed
-    )
-    substitute = next(t for t in dataset.teachers if t != other.teacher_id)
-    other.substitute_id = substitute
-    await refresh(hass, entry)
-    state = hass.states.get(event)
-    assert state.attributes["event_type"] == "lesson_changed"
-    regular = dataset.teachers[other.teacher_id]
-    assert state.attributes["previous"]["teachers"] != state.attributes["teachers"]
-    assert any(
-        regular.last_name in name for name in state.attributes["previous"]["teachers"]
-    )
-    assert student_id in entry.runtime_data.data
-
-
 # --------------------------------------------------------------------------
 # PRONOTE
 
@@ -413,48 +337,6 @@ async def test_pronote_qr_login_keeps_a_rotating_token(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert "qr_code" not in entry.data
-
-
-async def test_pronote_homework_done_is_written_back(
-    hass: HomeAssistant, sandbox: Sandbox, sandbox_server: TestServer
-) -> None:
-    """Ticking homework off writes it to PRONOTE; the next refresh shows it."""
-    login = account(sandbox, sandbox_server, "pronote", "dana.cohen")
-    entry = await set_up(
-        hass,
-        {
-            "portal": "pronote",
-            "server": login["base_url"],
-            "username": login["username"],
-            "password": login["password"],
-        },
-    )
-    todo = next(e for e in entity_ids(hass, entry.entry_id) if e.startswith("todo."))
-    response = await hass.services.async_call(
-        "todo",
-        "get_items",
-        {"status": [TodoItemStatus.NEEDS_ACTION]},
-        target={"entity_id": todo},
-        blocking=True,
-        return_response=True,
-    )
-    item = response[todo]["items"][0]
-    await hass.services.async_call(
-        "todo",
-        "update_item",
-        {"item": item["uid"], "status": TodoItemStatus.COMPLETED},
-        target={"entity_id": todo},
-        blocking=True,
-    )
-    await hass.async_block_till_done()
-    (student_data,) = entry.runtime_data.data.values()
-    done = {homework.uid: homework.done for homework in student_data.homework}
-    assert done[item["uid"]] is True
-    # It is the portal that says so: a new login reads it back.
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    (student_data,) = entry.runtime_data.data.values()
-    assert {h.uid: h.done for h in student_data.homework}[item["uid"]] is True
 
 
 # --------------------------------------------------------------------------
@@ -615,41 +497,6 @@ async def test_qr_reauth_that_needs_the_account_pin(
     assert entry.data["account_pin"] == "1234"
     assert "qr_code" not in entry.data
     assert entry.data["token"]
-
-
-@pytest.mark.parametrize(
-    ("portal", "username"), [("webuntis", "levi.parent"), ("pronote", "levi.parent")]
-)
-async def test_logs_and_diagnostics_stay_clean(
-    hass: HomeAssistant,
-    sandbox: Sandbox,
-    sandbox_server: TestServer,
-    hass_client: Any,
-    caplog: pytest.LogCaptureFixture,
-    portal: str,
-    username: str,
-) -> None:
-    """Set-up, failing refreshes and diagnostics log no secret and no name."""
-    caplog.set_level(logging.DEBUG)
-    assert await async_setup_component(hass, "diagnostics", {})
-    login = account(sandbox, sandbox_server, portal, username)
-    data = {"portal": portal, "server": login.get("server", login["base_url"])}
-    data |= {
-        key: login[key] for key in ("school", "username", "password") if key in login
-    }
-    entry = await set_up(hass, data)
-    for fault in ("malformed", "http_500", "expire_sessions"):
-        sandbox.faults.set(portal, fault)
-        await refresh(hass, entry)
-        sandbox.faults.clear()
-    await refresh(hass, entry)
-    assert entry.runtime_data.last_update_success
-
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-    assert diagnostics["portal"] == portal
-    assert diagnostics["account"] == {"kind": "parent", "pupils": 2}
-    assert_clean(str(diagnostics), sandbox)
-    assert_clean(caplog.text, sandbox)
 
 
 # --------------------------------------------------------------------------

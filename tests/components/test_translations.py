@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 import custom_components.school_portal as integration
-from custom_components.school_portal.api import PORTALS
+from custom_components.school_portal.api import PORTALS, PortalInfo
+from custom_components.school_portal.api.portal import LoginMethod, SecondFactor
 
 ROOT = Path(integration.__file__).parent
 
@@ -115,3 +116,73 @@ def test_options_state_the_limits_and_the_entry() -> None:
     scan = english["options.step.init.data_description.scan_interval"]
     assert "{min_interval}" in scan
     assert "{max_interval}" in scan
+
+
+# Every file the frontend may read a login's texts from.
+LOGIN_TEXTS = ["strings.json"] + [
+    f"translations/{language}.json" for language in ("en", "fr", "de", "he", "sv")
+]
+METHODS = [
+    pytest.param(info, method, id=f"{info.key}_{method.key}")
+    for info in PORTALS.values()
+    for method in info.methods
+]
+FACTORS = [
+    pytest.param(info, factor, id=f"{info.key}_{factor.answer_key}")
+    for info in PORTALS.values()
+    for factor in info.second_factors
+]
+
+
+def tree(name: str) -> dict[str, Any]:
+    """One translation file, as nested keys."""
+    loaded: dict[str, Any] = json.loads((ROOT / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def missing(texts: dict[str, Any], *paths: tuple[str, ...]) -> list[str]:
+    """The dotted paths that lead to no text (or an empty one)."""
+    absent = []
+    for path in paths:
+        node: Any = texts
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, str) or not node.strip():
+            absent.append(".".join(path))
+    return absent
+
+
+@pytest.mark.parametrize("name", LOGIN_TEXTS)
+@pytest.mark.parametrize(("info", "method"), METHODS)
+def test_every_login_method_is_labelled(
+    name: str, info: PortalInfo, method: LoginMethod
+) -> None:
+    """Title, description, and each field's label and help, in every language."""
+    step = ("config", "step", f"{info.key}_{method.key}")
+    paths = [
+        ("config", "step", "user", "menu_options", info.key),
+        (*step, "title"),
+        (*step, "description"),
+    ]
+    for field in method.fields:
+        paths += [(*step, "data", field.key), (*step, "data_description", field.key)]
+    if len(info.methods) > 1:
+        # Several ways in: the portal's own menu names each.
+        paths.append(
+            ("config", "step", info.key, "menu_options", f"{info.key}_{method.key}")
+        )
+    assert missing(tree(name), *paths) == []
+
+
+@pytest.mark.parametrize("name", LOGIN_TEXTS)
+@pytest.mark.parametrize(("info", "factor"), FACTORS)
+def test_every_second_factor_is_labelled(
+    name: str, info: PortalInfo, factor: SecondFactor
+) -> None:
+    """The challenge step labels every answer a portal may ask for."""
+    paths = [("config", "step", "challenge", key) for key in ("title", "description")]
+    paths += [
+        ("config", "step", "challenge", part, factor.answer_key)
+        for part in ("data", "data_description")
+    ]
+    assert missing(tree(name), *paths) == []

@@ -1,0 +1,63 @@
+"""Snapshots of every portal's diagnostics and entity states.
+
+When the data model or the diagnostics change on purpose, regenerate them (in
+one venv; both read the same files) and review the diff:
+
+    .venv/bin/python -m pytest -p no:sugar -q tests/components/test_snapshots.py --snapshot-update
+
+Snapshots hold plain data (sorted dicts of strings, numbers and lists), so
+that the syrupy and Home Assistant versions of both venvs write them alike.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from syrupy.assertion import SnapshotAssertion
+
+
+def plain(value: Any) -> Any:
+    """JSON's view of a value, keys sorted: the same in every version."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+async def test_diagnostics(
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    hass_client: Any,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """What diagnostics show of a login, after its first refresh."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, portal_integration
+    )
+    assert plain(diagnostics) == snapshot
+
+
+async def test_entity_states(
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """State and attributes of every entity of the entry (no clock values)."""
+    registry = er.async_get(hass)
+    states = {}
+    for item in er.async_entries_for_config_entry(
+        registry, portal_integration.entry_id
+    ):
+        state = hass.states.get(item.entity_id)
+        assert state is not None
+        states[item.entity_id] = {
+            "state": state.state,
+            "attributes": dict(state.attributes),
+        }
+    assert plain(states) == snapshot
