@@ -198,6 +198,16 @@ class Exam:
 
 
 @dataclass(frozen=True, slots=True)
+class Span[I]:
+    """School days with a name and a portal id, both days inclusive (a term, a year)."""
+
+    id: I
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
 class Holiday:
     """A school holiday, inclusive of both days."""
 

@@ -85,6 +85,26 @@ class LoginMethod:
         return tuple(f.key for f in self.fields if f.secret)
 
 
+def secret_login(
+    key: str,
+    fields: tuple[LoginField, ...],
+    *,
+    refused: str = "invalid_auth",
+    errors: Mapping[str, str] | None = None,
+    identified_by_pupils: bool = False,
+) -> LoginMethod:
+    """A login by `fields` and one secret named `key`, which also renews it."""
+    return LoginMethod(
+        key,
+        (*fields, LoginField(key, FieldKind.PASSWORD, secret=True)),
+        stored_as=key,
+        renew=(key,),
+        refused=refused,
+        errors=errors or {},
+        identified_by_pupils=identified_by_pupils,
+    )
+
+
 class ChallengeKind(StrEnum):
     """The kinds of second factor a portal may ask for."""
 
