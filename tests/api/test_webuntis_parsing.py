@@ -25,10 +25,14 @@ from custom_components.school_portal.api.util import HttpResponse
 from custom_components.school_portal.api.webuntis import (
     DateNotAllowed,
     NoRight,
-    absence_reasons,
-    classreg_kind,
     normalize_secret,
     normalize_server,
+    parse_qr_link,
+    totp,
+)
+from custom_components.school_portal.api.webuntis.parse import (
+    absence_reasons,
+    classreg_kind,
     parse_absence,
     parse_classreg_event,
     parse_element,
@@ -37,14 +41,12 @@ from custom_components.school_portal.api.webuntis import (
     parse_message,
     parse_news,
     parse_period,
-    parse_qr_link,
     parse_rest_exam,
     parse_school_year,
-    totp,
+    split_name,
     untis_date,
     untis_time,
 )
-from custom_components.school_portal.api.webuntis.parse import split_name
 from custom_components.school_portal.api.webuntis.wire import (
     decode_rest,
     decode_rpc,

@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 class FieldKind(StrEnum):
     """How a login field is typed (the config flow picks its input from it)."""
 
-    URL = "url"
-    TEXT = "text"
+    URL = "url"  # a server's address
+    TEXT = "text"  # a name (a school's)
     USERNAME = "username"
-    PASSWORD = "password"
-    MULTILINE = "multiline"
-    PIN = "pin"
+    PASSWORD = "password"  # typed hidden
+    MULTILINE = "multiline"  # pasted text of several lines (a QR code's)
+    PIN = "pin"  # digits, typed hidden
 
 
 @dataclass(frozen=True, slots=True)

@@ -418,7 +418,7 @@ def parse_notification(row: Mapping[str, Any], tz: tzinfo) -> Notification:
     )
 
 
-# --- The client -----------------------------------------------------------------
+# --- The reads and the client -----------------------------------------------------
 
 
 class WebtopReads(PortalClient):
@@ -702,10 +702,10 @@ class WebtopClient(WebtopReads):
     portal: ClassVar[str] = "webtop"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
-            Capability.TIMETABLE,
-            Capability.HOMEWORK,
-            Capability.MESSAGES,
-            Capability.DISCIPLINE,
+            Capability.TIMETABLE,  # PupilCard/GetPupilLessonsAndHomework
+            Capability.HOMEWORK,  # set in those lessons
+            Capability.MESSAGES,  # messageBox/GetMessagesInbox
+            Capability.DISCIPLINE,  # dashboard/GetPupilDiciplineEvents
             # Not NOTIFICATIONS: the refresh does not read them (the preview
             # is there, unread_notifications, but no recorded answer to trust).
         }

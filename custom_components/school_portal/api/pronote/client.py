@@ -73,13 +73,13 @@ class PronoteClient(PronoteReads):
     refusals: ClassVar[tuple[type[SchoolPortalError], ...]] = (ProtocolError,)
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
-            Capability.TIMETABLE,
-            Capability.HOMEWORK,
-            Capability.HOMEWORK_DONE,
-            Capability.MESSAGES,
-            Capability.DISCIPLINE,
-            Capability.GRADES,
-            Capability.MENUS,
+            Capability.TIMETABLE,  # PageEmploiDuTemps
+            Capability.HOMEWORK,  # PageCahierDeTexte
+            Capability.HOMEWORK_DONE,  # SaisieTAFFaitEleve
+            Capability.MESSAGES,  # ListeMessagerie
+            Capability.DISCIPLINE,  # PagePresence
+            Capability.GRADES,  # DernieresNotes
+            Capability.MENUS,  # PageMenus
         }
     )
 

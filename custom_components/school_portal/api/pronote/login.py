@@ -95,9 +95,9 @@ class PronoteLogin(PortalClient):
         qr_code: str | Mapping[str, str] | None = None,
         qr_pin: str | None = None,
         token: str | None = None,
-        device_id: str | None = None,
-        account_pin: str | None = None,
-        device_name: str = DEVICE_NAME,
+        device_id: str | None = None,  # the device a mobile token is bound to
+        account_pin: str | None = None,  # the account's second factor
+        device_name: str = DEVICE_NAME,  # how PRONOTE lists this device
         tz: tzinfo,
         timeout: float = DEFAULT_TIMEOUT,
         clock: Callable[[], datetime] | None = None,

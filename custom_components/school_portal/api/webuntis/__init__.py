@@ -3,6 +3,7 @@
 `wire` holds the JSON-RPC and REST transport, `parse` the payloads, `login`
 the password and one-time-code logins and the QR link, `reads` the calls
 WebUntis offers and `client` the `WebUntisClient` (docs/webuntis-wire.md).
+Exported here: the client, its settings helpers, errors and result types.
 """
 
 from __future__ import annotations
@@ -16,25 +17,7 @@ from .login import (
     parse_qr_link,
     totp,
 )
-from .parse import (
-    Element,
-    SchoolYear,
-    TimeUnit,
-    absence_reasons,
-    classreg_kind,
-    parse_absence,
-    parse_classreg_event,
-    parse_element,
-    parse_holiday,
-    parse_homework,
-    parse_message,
-    parse_news,
-    parse_period,
-    parse_rest_exam,
-    parse_school_year,
-    untis_date,
-    untis_time,
-)
+from .parse import Element, SchoolYear, TimeUnit, parse_period, untis_date
 from .wire import (
     DEFAULT_USER_AGENT,
     DateNotAllowed,
@@ -54,24 +37,12 @@ __all__ = [
     "SchoolYear",
     "TimeUnit",
     "WebUntisClient",
-    "absence_reasons",
-    "classreg_kind",
     "expand_qr_link",
     "format_date",
     "normalize_secret",
     "normalize_server",
-    "parse_absence",
-    "parse_classreg_event",
-    "parse_element",
-    "parse_holiday",
-    "parse_homework",
-    "parse_message",
-    "parse_news",
     "parse_period",
     "parse_qr_link",
-    "parse_rest_exam",
-    "parse_school_year",
     "totp",
     "untis_date",
-    "untis_time",
 ]

@@ -1,7 +1,7 @@
-"""The WebUntis client: login, the pupils of an account and the refresh.
+"""The WebUntis client: the refresh, and the portal's declaration.
 
-The reads it builds on are in `reads`, the transport in `wire`, the payloads
-in `parse` and the logins in `login` (docs/webuntis-wire.md).
+It builds on the reads (`reads`), the session and its login (`login`), the
+transport (`wire`) and the payloads (`parse`); see docs/webuntis-wire.md.
 """
 
 from __future__ import annotations
@@ -32,10 +32,7 @@ from ..portal import (
     register,
     secret_login,
 )
-from .login import (
-    TIMETABLE_TTL,
-    expand_qr_link,
-)
+from .login import TIMETABLE_TTL, expand_qr_link
 from .parse import parse_holiday, rows
 from .reads import ELEMENT_TYPES, WebUntisReads
 from .wire import DateNotAllowed, NoRight
@@ -54,12 +51,12 @@ class WebUntisClient(WebUntisReads):
     portal: ClassVar[str] = "webuntis"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
-            Capability.TIMETABLE,
-            Capability.HOMEWORK,
-            Capability.MESSAGES,
-            Capability.DISCIPLINE,
-            Capability.EXAMS,
-            Capability.NOTIFICATIONS,
+            Capability.TIMETABLE,  # getTimetable
+            Capability.HOMEWORK,  # api/homeworks/lessons
+            Capability.MESSAGES,  # the message centre, with the bearer token
+            Capability.DISCIPLINE,  # absences and getClassregEvents
+            Capability.EXAMS,  # api/exams
+            Capability.NOTIFICATIONS,  # the news widget
         }
     )
 
