@@ -21,7 +21,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from custom_components.school_portal.api import create_client
-from custom_components.school_portal.api.client import PortalClient
+from custom_components.school_portal.api.client import Cache, PortalClient
 from custom_components.school_portal.api.models import DateWindow
 from custom_components.school_portal.api.pronote.client import HOMEWORK_AHEAD
 from custom_components.school_portal.const import (
@@ -75,14 +75,14 @@ class Polled:
 
 
 def _sizes(client: PortalClient) -> dict[str, int]:
-    """Every dict, list or set the client and its wire hold, by attribute name."""
+    """Every dict, list, set or cache the client and its wire hold, by name."""
     owners = [("", client), ("_wire.", getattr(client, "_wire", None))]
     return {
         prefix + name: len(value)
         for prefix, owner in owners
         if owner is not None
         for name, value in vars(owner).items()
-        if isinstance(value, dict | list | set)
+        if isinstance(value, dict | list | set | Cache)
     }
 
 
@@ -198,6 +198,8 @@ BOUNDS: dict[str, dict[str, int]] = {
         "_timetables": PUPILS * 2,
         # One entry per master-data call and its parameters (no dates in them).
         "_master": 12,
+        # The app data: one answer, replaced daily.
+        "_app_data": 1,
         # Messages and news of the account; exams, absences, register per pupil.
         "_slow": 2 + 3 * PUPILS,
     },

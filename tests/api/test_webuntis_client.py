@@ -87,7 +87,7 @@ async def make_client(
         client = create_client("webuntis", session, config, tz)
         assert isinstance(client, WebUntisClient)
         client._clock = lambda: NOW
-        client._monotonic = clock
+        client._seconds = clock
         return client
 
     yield make
@@ -467,7 +467,7 @@ async def test_dates_outside_the_year_are_no_lessons(
     client = make_client(username=PUPIL[0], password=PUPIL[1])
     await client.login()
     # Without the year's range the client asks, and WebUntis says -7004.
-    client._app_data = None
+    client._app_data.clear()
     assert (
         await client.timetable(date(2027, 7, 1), date(2027, 7, 8), student=1001) == []
     )
@@ -556,7 +556,7 @@ async def test_slow_answer_times_out(
     client = make_client(username=PUPIL[0], password=PUPIL[1])
     account = await client.login()
     # Short only now: a busy machine must not time the login out.
-    client._timeout = 0.2
+    client._wire.timeout = 0.2
     sandbox.faults.set("webuntis", "slow")
     with pytest.raises(ConnectionFailed):
         await client.fetch(account.students[0], WINDOW)
@@ -633,7 +633,9 @@ async def test_bearer_token_is_reused_until_near_expiry(
     await client.messages()
     assert sandbox.log.count("webuntis", "api/token/new") == 1
     # A token the server forgets is replaced once, without a new login.
-    client._token = client._token[:-4] + "AAAA" if client._token else None
+    client._wire.token = (
+        client._wire.token[:-4] + "AAAA" if client._wire.token else None
+    )
     sandbox.webuntis_authentications = 0  # type: ignore[attr-defined]
     assert await client.messages()
     assert sandbox.log.count("webuntis", "api/token/new") == 2

@@ -25,14 +25,14 @@ from custom_components.school_portal.api.util import HttpResponse
 from custom_components.school_portal.api.webuntis import (
     DateNotAllowed,
     NoRight,
-    WebUntisClient,
-    _decode_rest,
-    _jwt_lifetime,
-    _split_name,
-    absence_reasons,
-    classreg_kind,
     normalize_secret,
     normalize_server,
+    parse_qr_link,
+    totp,
+)
+from custom_components.school_portal.api.webuntis.parse import (
+    absence_reasons,
+    classreg_kind,
     parse_absence,
     parse_classreg_event,
     parse_element,
@@ -41,12 +41,16 @@ from custom_components.school_portal.api.webuntis import (
     parse_message,
     parse_news,
     parse_period,
-    parse_qr_link,
     parse_rest_exam,
     parse_school_year,
-    totp,
+    split_name,
     untis_date,
     untis_time,
+)
+from custom_components.school_portal.api.webuntis.wire import (
+    decode_rest,
+    decode_rpc,
+    jwt_lifetime,
 )
 
 TZ = ZoneInfo("Europe/Vienna")
@@ -401,15 +405,13 @@ def test_messages_news_master_data() -> None:
     )
     with pytest.raises(ProtocolError):
         parse_element({"name": "x"})
-    assert _split_name("Anna Maria Huber") == ("Anna Maria", "Huber")
-    assert _split_name("Huber") == ("Huber", "")
+    assert split_name("Anna Maria Huber") == ("Anna Maria", "Huber")
+    assert split_name("Huber") == ("Huber", "")
 
 
 def test_rpc_envelopes_and_errors() -> None:
     def decode(status: int, text: str, login: bool = False) -> object:
-        return WebUntisClient._decode_rpc(
-            HttpResponse(status, text, {}), "1", login=login
-        )
+        return decode_rpc(HttpResponse(status, text, {}), "1", login=login)
 
     assert decode(200, '{"jsonrpc":"2.0","id":"1","result":[1]}') == [1]
     assert decode(200, '{"id":"1","result":null}') is None
@@ -448,7 +450,7 @@ def test_rpc_envelopes_and_errors() -> None:
 
 
 def test_rest_answers() -> None:
-    assert _decode_rest(HttpResponse(200, '{"data": {"a": 1}}', {})) == {
+    assert decode_rest(HttpResponse(200, '{"data": {"a": 1}}', {})) == {
         "data": {"a": 1}
     }
     for status, text, error in (
@@ -459,13 +461,13 @@ def test_rest_answers() -> None:
         (200, "{broken", ProtocolError),
     ):
         with pytest.raises(error):
-            _decode_rest(HttpResponse(status, text, {}))
+            decode_rest(HttpResponse(status, text, {}))
 
 
 def test_jwt_lifetime() -> None:
-    assert _jwt_lifetime("a.eyJpYXQiOjEwMCwiZXhwIjo0MDB9.c") == 300
-    assert _jwt_lifetime("no-token") == 900
-    assert _jwt_lifetime("a.eyJpYXQiOjEwMCwiZXhwIjoxMDB9.c") == 900
+    assert jwt_lifetime("a.eyJpYXQiOjEwMCwiZXhwIjo0MDB9.c") == 300
+    assert jwt_lifetime("no-token") == 900
+    assert jwt_lifetime("a.eyJpYXQiOjEwMCwiZXhwIjoxMDB9.c") == 900
 
 
 def test_message_times_are_in_the_schools_zone() -> None:
@@ -512,7 +514,7 @@ REFUSAL = '{"errors":[{"code":"INTERNAL_ERROR","title":"Unerlaubter Zugriff"}]}'
 def test_the_errors_body_is_a_refusal(status: int) -> None:
     """HA#153 (status not logged) and HA#160 (403) for /api/exams."""
     with pytest.raises(NoRight):
-        _decode_rest(HttpResponse(status, REFUSAL, {}))
+        decode_rest(HttpResponse(status, REFUSAL, {}))
 
 
 def test_data_beside_errors_is_still_data() -> None:
@@ -520,7 +522,7 @@ def test_data_beside_errors_is_still_data() -> None:
         '{"data": {"exams": []}, "errors": [{"code": "X"}]}',
         '{"errors": []}',
     ):
-        assert _decode_rest(HttpResponse(200, text, {})) is not None
+        assert decode_rest(HttpResponse(200, text, {})) is not None
 
 
 def test_homework_subject_only_as_su() -> None:

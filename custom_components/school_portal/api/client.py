@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, tzinfo
@@ -10,13 +12,72 @@ from typing import Any, ClassVar, Self
 
 import aiohttp
 
-from .errors import AuthenticationError, NotSupported
+from .errors import AuthenticationError, NotSupported, SchoolPortalError
 from .models import Account, Capability, DateWindow, Lesson, Student, StudentData
 from .util import DEFAULT_TIMEOUT
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class SessionExpired(AuthenticationError):
     """The portal forgot our session; a fresh login may fix it."""
+
+
+class Cache[K, V]:
+    """Answers kept with the time they were read, on the client's clock.
+
+    Entries older than `keep` seconds are dropped whenever one is stored: the
+    cache stays small however far a calendar is browsed.
+    """
+
+    def __init__(self, clock: Callable[[], float], keep: float = math.inf) -> None:
+        """Read ages on `clock` (seconds); drop entries older than `keep`."""
+        self._clock = clock
+        self._keep = keep
+        self._entries: dict[K, tuple[float, V]] = {}
+
+    def __len__(self) -> int:
+        """How many answers are kept."""
+        return len(self._entries)
+
+    async def read(self, key: K, max_age: float, load: Callable[[], Awaitable[V]]) -> V:
+        """The kept answer while younger than `max_age`, else a fresh one."""
+        now = self._clock()
+        kept = self._entries.get(key)
+        if kept is not None and now - kept[0] < max_age:
+            return kept[1]
+        value = await load()
+        self._store(key, value, now)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Keep an answer read now."""
+        self._store(key, value, self._clock())
+
+    def fresh(self, key: K, max_age: float) -> V | None:
+        """The kept answer while younger than `max_age`; None otherwise."""
+        kept = self._entries.get(key)
+        if kept is not None and self._clock() - kept[0] < max_age:
+            return kept[1]
+        return None
+
+    def peek(self, key: K) -> V | None:
+        """The kept answer whatever its age; None when there is none."""
+        kept = self._entries.get(key)
+        return kept[1] if kept is not None else None
+
+    def clear(self) -> None:
+        """Forget every answer."""
+        self._entries.clear()
+
+    def _store(self, key: K, value: V, now: float) -> None:
+        for old in [
+            k
+            for k, (read_at, _) in self._entries.items()
+            if now - read_at >= self._keep
+        ]:
+            del self._entries[old]
+        self._entries[key] = (now, value)
 
 
 class PortalClient(ABC):
@@ -24,6 +85,9 @@ class PortalClient(ABC):
 
     portal: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
+    # What a portal may refuse to one login (a resource, a method) without
+    # failing a refresh: that part of the refresh stays empty.
+    refusals: ClassVar[tuple[type[SchoolPortalError], ...]] = (NotSupported,)
 
     def __init__(
         self,
@@ -65,6 +129,10 @@ class PortalClient(ABC):
         """
         return self._clock().timestamp()
 
+    def _cache[K, V](self, keep: float = math.inf) -> Cache[K, V]:
+        """A cache whose ages run on `_seconds` (looked up at each read)."""
+        return Cache(lambda: self._seconds(), keep)
+
     @property
     def account_id(self) -> str | None:
         """The account's id: before login where settings alone give it."""
@@ -91,19 +159,28 @@ class PortalClient(ABC):
     async def _login(self) -> Account:
         """The portal's own login."""
 
-    @abstractmethod
     async def fetch(self, student: Student, window: DateWindow) -> StudentData:
-        """One refresh of one pupil."""
+        """One refresh of one pupil, with the account's data."""
+        return (await self.refresh([student], window))[student.id]
 
+    @abstractmethod
     async def refresh(
         self, students: Iterable[Student], window: DateWindow
     ) -> dict[str, StudentData]:
         """One refresh of several pupils, keyed by pupil id.
 
-        Portals with account-wide data (one inbox for a parent) override this
-        to read that data once.
+        Account-wide data (one inbox for a parent) is read once for them all.
         """
-        return {student.id: await self.fetch(student, window) for student in students}
+
+    async def _optional[T](
+        self, what: str, read: Callable[[], Awaitable[T]], empty: T
+    ) -> T:
+        """A part of the refresh the portal may refuse this login: `empty` then."""
+        try:
+            return await read()
+        except self.refusals:
+            _LOGGER.debug("%s refused %s to this login", self.portal, what)
+            return empty
 
     @abstractmethod
     async def lessons(self, student: Student, start: date, end: date) -> list[Lesson]:

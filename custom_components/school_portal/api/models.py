@@ -54,6 +54,13 @@ class DisciplineKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    """Something a portal lists, under an id that stays when its content changes."""
+
+    uid: str
+
+
+@dataclass(frozen=True, slots=True)
 class Student:
     """One pupil the account can see."""
 
@@ -83,10 +90,9 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
-class Lesson:
+class Lesson(Item):
     """One timetable entry."""
 
-    uid: str
     start: datetime
     end: datetime
     subject: str
@@ -101,10 +107,9 @@ class Lesson:
 
 
 @dataclass(frozen=True, slots=True)
-class Homework:
+class Homework(Item):
     """One homework item."""
 
-    uid: str
     subject: str
     due: date | datetime
     description: str
@@ -120,10 +125,9 @@ class Homework:
 
 
 @dataclass(frozen=True, slots=True)
-class Message:
+class Message(Item):
     """One message in the inbox."""
 
-    uid: str
     subject: str
     sender: str
     received: datetime
@@ -133,29 +137,27 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
-class DisciplineEvent:
+class DisciplineEvent(Item):
     """An absence, a late arrival, a punishment, a remark or praise."""
 
-    uid: str
     kind: DisciplineKind
     when: datetime
     subject: str | None = None
     description: str = ""
     teacher: str | None = None
-    justified: bool | None = None
+    justified: bool | None = None  # None where the portal does not say
 
 
 @dataclass(frozen=True, slots=True)
-class Grade:
+class Grade(Item):
     """One mark."""
 
-    uid: str
     subject: str
     value: str
     when: date
-    out_of: str | None = None
+    out_of: str | None = None  # the scale ("20"); None where not given
     description: str = ""
-    period: str | None = None
+    period: str | None = None  # the term's name
     class_average: str | None = None
 
 
@@ -187,10 +189,9 @@ class Menu:
 
 
 @dataclass(frozen=True, slots=True)
-class Exam:
+class Exam(Item):
     """An announced test."""
 
-    uid: str
     subject: str
     start: datetime
     end: datetime
@@ -198,20 +199,28 @@ class Exam:
 
 
 @dataclass(frozen=True, slots=True)
-class Holiday:
-    """A school holiday, inclusive of both days."""
+class Span[I]:
+    """School days with a name and a portal id, both days inclusive (a term, a year)."""
 
-    uid: str
+    id: I
     name: str
     start: date
     end: date
 
 
 @dataclass(frozen=True, slots=True)
-class Notification:
+class Holiday(Item):
+    """A school holiday, inclusive of both days."""
+
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class Notification(Item):
     """A short notice from the school."""
 
-    uid: str
     when: datetime
     text: str
 

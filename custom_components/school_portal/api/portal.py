@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 class FieldKind(StrEnum):
     """How a login field is typed (the config flow picks its input from it)."""
 
-    URL = "url"
-    TEXT = "text"
+    URL = "url"  # a server's address
+    TEXT = "text"  # a name (a school's)
     USERNAME = "username"
-    PASSWORD = "password"
-    MULTILINE = "multiline"
-    PIN = "pin"
+    PASSWORD = "password"  # typed hidden
+    MULTILINE = "multiline"  # pasted text of several lines (a QR code's)
+    PIN = "pin"  # digits, typed hidden
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,26 @@ class LoginMethod:
     def secret_keys(self) -> tuple[str, ...]:
         """The fields that are secret."""
         return tuple(f.key for f in self.fields if f.secret)
+
+
+def secret_login(
+    key: str,
+    fields: tuple[LoginField, ...],
+    *,
+    refused: str = "invalid_auth",
+    errors: Mapping[str, str] | None = None,
+    identified_by_pupils: bool = False,
+) -> LoginMethod:
+    """A login by `fields` and one secret named `key`, which also renews it."""
+    return LoginMethod(
+        key,
+        (*fields, LoginField(key, FieldKind.PASSWORD, secret=True)),
+        stored_as=key,
+        renew=(key,),
+        refused=refused,
+        errors=errors or {},
+        identified_by_pupils=identified_by_pupils,
+    )
 
 
 class ChallengeKind(StrEnum):

@@ -9,11 +9,12 @@ import hashlib
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 import aiohttp
 
@@ -203,6 +204,36 @@ def stable_id(*parts: object) -> str:
 
 
 # --- Loose JSON ------------------------------------------------------------------
+
+
+def web_address(text: str | None, what: str) -> SplitResult:
+    """A typed server address as URL parts: https when no scheme is typed.
+
+    Raises ConfigurationError, naming `what`, when there is none or it is no
+    web address.
+    """
+    value = (text or "").strip()
+    if not value:
+        raise ConfigurationError(f"No {what} given")
+    if "://" not in value:
+        value = f"https://{value}"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"Not a usable {what}")
+    return parts
+
+
+def by_keywords[T](
+    text: str, table: Sequence[tuple[T, tuple[str, ...]]], default: T
+) -> T:
+    """The first kind of `table` with a word that `text` contains, else `default`.
+
+    For the free text portals file events under (a category, an event type).
+    """
+    return next(
+        (kind for kind, words in table if any(word in text for word in words)),
+        default,
+    )
 
 
 def first_text(row: Mapping[str, Any], *keys: str) -> str:

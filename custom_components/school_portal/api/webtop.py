@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiohttp
 
-from .client import PortalClient, SessionExpired
+from .client import Cache, PortalClient, SessionExpired
 from .errors import (
     AuthenticationError,
     CaptchaRequired,
@@ -38,11 +38,12 @@ from .models import (
     Student,
     StudentData,
 )
-from .portal import FieldKind, LoginField, LoginMethod, PortalInfo, register
+from .portal import FieldKind, LoginField, PortalInfo, register, secret_login
 from .util import (
     DEFAULT_TIMEOUT,
     as_int,
     at,
+    by_keywords,
     first_text,
     html_to_text,
     http_request,
@@ -103,6 +104,10 @@ DISCIPLINE_KEYWORDS: Sequence[tuple[DisciplineKind, tuple[str, ...]]] = (
         ("הערה", "הפרעה", "ללא ציוד", "ללא שיעורי בית", "אי הכנת", "התנהגות"),
     ),
 )
+
+
+# The class codes the dashboard's calls take, by the context value each is.
+_CLASS_NUMBERS = {"ClassCode": "class_code", "ClassNumber": "class_num"}
 
 
 # --- The wire -------------------------------------------------------------------
@@ -365,10 +370,7 @@ def _justified(row: Mapping[str, Any]) -> bool | None:
 
 def discipline_kind(event_type: str) -> DisciplineKind:
     """Map Webtop's Hebrew event type onto our kinds."""
-    for kind, words in DISCIPLINE_KEYWORDS:
-        if any(word in event_type for word in words):
-            return kind
-    return DisciplineKind.OTHER
+    return by_keywords(event_type, DISCIPLINE_KEYWORDS, DisciplineKind.OTHER)
 
 
 def parse_discipline(
@@ -416,102 +418,26 @@ def parse_notification(row: Mapping[str, Any], tz: tzinfo) -> Notification:
     )
 
 
-# --- The client -----------------------------------------------------------------
+# --- The reads and the client -----------------------------------------------------
 
 
-class WebtopClient(PortalClient):
-    """A Webtop login, by password or by a token pasted from the browser."""
-
-    portal: ClassVar[str] = "webtop"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.TIMETABLE,
-            Capability.HOMEWORK,
-            Capability.MESSAGES,
-            Capability.DISCIPLINE,
-            # Not NOTIFICATIONS: the refresh does not read them (the preview
-            # is there, unread_notifications, but no recorded answer to trust).
-        }
-    )
+class WebtopReads(PortalClient):
+    """What a Webtop token can read (pywebtop's surface), and the wire under it."""
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
         *,
-        username: str,
-        password: str | None = None,
-        token: str | None = None,
-        session_token: str | None = None,
-        server: str | None = None,
-        login_data: str = DEFAULT_LOGIN_DATA,
-        remember_me: bool = False,
-        biometric_login: str = "",
+        server: str | None,
         tz: tzinfo,
-        timeout: float = DEFAULT_TIMEOUT,
-        clock: Callable[[], datetime] | None = None,
+        timeout: float,
+        clock: Callable[[], datetime] | None,
     ) -> None:
-        """Keep the credentials; nothing is sent before `login`."""
+        """Address the server; nothing is sent yet."""
         super().__init__(session, tz=tz, timeout=timeout, clock=clock)
-        if not password and not token:
-            raise AuthenticationError("Webtop needs a password or a token")
         self._base = normalize_server(server)
-        self._username = username.strip()
-        self._password = password or None
-        # With a password, `token` is the session of an earlier run (worth
-        # trying before a new login); without one, it is what the user pasted.
-        self._pasted = bool(token) and not password
-        raw_token = token if self._pasted else session_token
-        self._token: str | None = clean_token(raw_token) if raw_token else None
-        self._login_data = login_data
-        self._remember_me = remember_me
-        self._biometric_login = biometric_login
-        self._login_school: str | None = None
+        self._token: str | None = None
         self._pupils: dict[str, Student] = {}
-        self._pupils_read_at = float("-inf")
-        self._weeks: dict[tuple[str, date], tuple[float, list[dict[str, Any]]]] = {}
-
-    @classmethod
-    def from_config(
-        cls, session: aiohttp.ClientSession, config: Mapping[str, Any], tz: tzinfo
-    ) -> Self:
-        """Build the client from a config entry's data.
-
-        A setting that cannot be used raises ConfigurationError: like a bad
-        server address, it is the user's to fix, and the config flow says so
-        (a bare ValueError would reach Home Assistant as an unexpected error).
-        """
-        timeout = timeout_setting(config.get("timeout", DEFAULT_TIMEOUT))
-        return cls(
-            session,
-            username=str(config.get("username", "")),
-            password=config.get("password"),
-            token=config.get("token"),
-            session_token=config.get("session_token"),
-            server=config.get("server"),
-            timeout=timeout,
-            tz=tz,
-        )
-
-    @property
-    def account_id(self) -> str:
-        """The same id for password and token logins of one user."""
-        return stable_id("webtop", self._username.casefold())
-
-    @property
-    def can_relogin(self) -> bool:
-        """Only a password can fetch a fresh token."""
-        return self._password is not None
-
-    @property
-    def session_state(self) -> Mapping[str, str]:
-        """The live token, so that a restart need not log in again.
-
-        Every password login costs: Webtop may ask for a reCAPTCHA, and it keeps
-        one session per account, so a new login can end the parent's own.
-        """
-        if not self._token:
-            return {}
-        return {"token" if self._pasted else "session_token": self._token}
 
     # --- wire
 
@@ -563,6 +489,306 @@ class WebtopClient(PortalClient):
         return await self._with_relogin(
             lambda: self._post(action, build() if build else {})
         )
+
+    # --- pupils
+
+    async def check_token(self) -> bool:
+        """Whether Webtop still accepts the token (no re-login is tried)."""
+        try:
+            await self._post("dashboard/CheckToken", {})
+        except SessionExpired:
+            return False
+        return True
+
+    async def linked_users(self) -> list[dict[str, Any]]:
+        """Other logins linked to this one (siblings in other schools)."""
+        return _as_list(await self._call("user/GetMultipleUsersForUser"), "users")
+
+    def _context(self, student: Student) -> Mapping[str, str]:
+        """The pupil's addressing values of the current session."""
+        context = (self._pupils.get(student.id) or student).context
+        if not context.get("encrypted_id"):
+            raise ProtocolError("Webtop does not know this pupil")
+        return context
+
+    def _pupil_ids(self, student: Student, *numbers: str) -> dict[str, Any]:
+        """The pupil as the dashboard's calls name it: its id, and class numbers."""
+        context = self._context(student)
+        body: dict[str, Any] = {"id": context["encrypted_id"]}
+        for name in numbers:
+            body[name] = as_int(context.get(_CLASS_NUMBERS[name]))
+        return body
+
+    def _pupil_card_body(
+        self,
+        student: Student,
+        week_index: int,
+        module_id: int,
+        view_type: int = 0,
+        study_year: int | None = None,
+    ) -> dict[str, Any]:
+        context = self._context(student)
+        study_year = (
+            study_year
+            or as_int(context.get("study_year"))
+            or _study_year(self._today())
+        )
+        return {
+            "weekIndex": week_index,
+            "viewType": view_type,
+            "studyYear": study_year,
+            "studyYearName": "",
+            "studentID": context["encrypted_id"],
+            "studentName": "",
+            "classCode": as_int(context.get("class_code")),
+            "moduleID": module_id,
+            "periodID": 0,
+            "periodName": "",
+        }
+
+    async def dashboard(self) -> Any:
+        """The raw InitDashboard answer."""
+        return await self._call("dashboard/InitDashboard")
+
+    async def homework_today(self, student: Student) -> list[Homework]:
+        """Today's homework as the dashboard shows it (no dates on the wire)."""
+        data = await self._call(
+            "dashboard/GetHomeWork",
+            lambda: self._pupil_ids(student, "ClassCode", "ClassNumber"),
+        )
+        today = self._today()
+        items = []
+        for row in _as_list(data, "dataTable"):
+            text = html_to_text(first_text(row, "homeworkData", "homework"))
+            if not text or text.casefold() in NO_HOMEWORK:
+                continue
+            # "lesson" names the subject; "lessonSubject" is the lesson's topic.
+            subject = first_text(row, "lesson", "subject_name", "lessonSubject") or "?"
+            items.append(
+                Homework(
+                    uid=stable_id(
+                        student.id,
+                        "today",
+                        today.isoformat(),
+                        row.get("hourNum"),
+                        subject,
+                    ),
+                    subject=subject,
+                    due=today,
+                    description=text,
+                    given=today,
+                    teacher=first_text(row, "teacher") or None,
+                )
+            )
+        return items
+
+    async def schedule(
+        self,
+        student: Student,
+        week_index: int = 0,
+        *,
+        view_type: int = 0,
+        study_year: int | None = None,
+        module_id: int = MODULE_SCHEDULE,
+    ) -> list[Lesson]:
+        """The weekly timetable (week_index 0 is this week).
+
+        The school year defaults to the pupil's current one; Webtop names a
+        year by the calendar year in which it ends.
+        """
+        data = await self._call(
+            "PupilCard/GetPupilScheduale",
+            lambda: self._pupil_card_body(
+                student, week_index, module_id, view_type, study_year
+            ),
+        )
+        lessons, _ = parse_week(student, _as_list(data, "days"), self._tz)
+        return lessons
+
+    async def lessons_and_homework(
+        self, student: Student, week_index: int = 0
+    ) -> tuple[list[Lesson], list[Homework]]:
+        """One week of lessons with the homework set in them."""
+        days = await self._week_days(student, week_index)
+        lessons, set_in = parse_week(student, days, self._tz)
+        return lessons, homework_from_lessons(student, set_in, lessons)
+
+    async def _week_days(
+        self, student: Student, week_index: int
+    ) -> list[dict[str, Any]]:
+        """The days of one week of lessons and homework (0 is this week)."""
+        data = await self._call(
+            "PupilCard/GetPupilLessonsAndHomework",
+            lambda: self._pupil_card_body(
+                student, week_index, MODULE_LESSONS_AND_HOMEWORK
+            ),
+        )
+        return _as_list(data, "days")
+
+    async def messages(
+        self,
+        page: int = 1,
+        *,
+        label_id: int = 0,
+        has_read: bool | None = None,
+        search: str = "",
+    ) -> list[Message]:
+        """One page (1-based) of the inbox, newest first."""
+        rows = await self._inbox_page(page, label_id, has_read, search)
+        return [parse_message(row, self._tz) for row in rows]
+
+    async def _inbox_page(
+        self, page: int, label_id: int, has_read: bool | None, search: str
+    ) -> list[dict[str, Any]]:
+        data = await self._call(
+            "messageBox/GetMessagesInbox",
+            lambda: {
+                "PageId": page,
+                "LabelId": label_id,
+                "HasRead": has_read,
+                "SearchQuery": search,
+            },
+        )
+        return _as_list(data, "messages")
+
+    async def unread_messages(self) -> list[Message]:
+        """Every unread message, a page at a time (bounded).
+
+        The page size is not known (30 seen, 20 assumed before): a page shorter
+        than 20 rows or than the page before is the last, and so is the page
+        that reaches the `count` its rows carry. Should `count` be the size of
+        the whole inbox, the short page still ends the reading.
+        """
+        rows: list[dict[str, Any]] = []
+        full_page = MIN_INBOX_PAGE
+        for page in range(1, MAX_INBOX_PAGES + 1):
+            page_rows = await self._inbox_page(page, 0, False, "")
+            rows.extend(page_rows)
+            total = as_int(page_rows[0].get("count")) if page_rows else None
+            if len(page_rows) < full_page or (total is not None and len(rows) >= total):
+                break
+            full_page = len(page_rows)
+        return [parse_message(row, self._tz) for row in rows]
+
+    async def unread_notifications(self) -> list[Notification]:
+        """The unread notifications preview."""
+        data = await self._call("Menu/GetPreviewUnreadNotifications")
+        return [
+            parse_notification(row, self._tz)
+            for row in _as_list(data, "personalNotifications")
+        ]
+
+    async def notification_settings(self, student: Student) -> Any:
+        """The pupil's notification settings, as Webtop sends them."""
+        return await self._call(
+            "Notification/GetNotificationsSettings",
+            lambda: self._pupil_ids(student),
+        )
+
+    async def discipline_events(self, student: Student) -> list[DisciplineEvent]:
+        """The pupil's discipline events of the school year."""
+        data = await self._call(
+            "dashboard/GetPupilDiciplineEvents",
+            lambda: self._pupil_ids(student, "ClassCode"),
+        )
+        return [
+            parse_discipline(student, row, self._tz) for row in discipline_rows(data)
+        ]
+
+
+class WebtopClient(WebtopReads):
+    """A Webtop login, by password or by a token pasted from the browser."""
+
+    portal: ClassVar[str] = "webtop"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.TIMETABLE,  # PupilCard/GetPupilLessonsAndHomework
+            Capability.HOMEWORK,  # set in those lessons
+            Capability.MESSAGES,  # messageBox/GetMessagesInbox
+            Capability.DISCIPLINE,  # dashboard/GetPupilDiciplineEvents
+            # Not NOTIFICATIONS: the refresh does not read them (the preview
+            # is there, unread_notifications, but no recorded answer to trust).
+        }
+    )
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        username: str,
+        password: str | None = None,
+        token: str | None = None,
+        session_token: str | None = None,
+        server: str | None = None,
+        login_data: str = DEFAULT_LOGIN_DATA,
+        remember_me: bool = False,
+        biometric_login: str = "",
+        tz: tzinfo,
+        timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Keep the credentials; nothing is sent before `login`."""
+        if not password and not token:
+            raise AuthenticationError("Webtop needs a password or a token")
+        super().__init__(session, server=server, tz=tz, timeout=timeout, clock=clock)
+        self._username = username.strip()
+        self._password = password or None
+        # With a password, `token` is the session of an earlier run (worth
+        # trying before a new login); without one, it is what the user pasted.
+        self._pasted = bool(token) and not password
+        raw_token = token if self._pasted else session_token
+        self._token = clean_token(raw_token) if raw_token else None
+        self._login_data = login_data
+        self._remember_me = remember_me
+        self._biometric_login = biometric_login
+        self._login_school: str | None = None
+        self._pupils_read_at = float("-inf")
+        self._weeks: Cache[tuple[str, date], list[dict[str, Any]]] = self._cache(
+            PAST_WEEK_TTL
+        )
+
+    @classmethod
+    def from_config(
+        cls, session: aiohttp.ClientSession, config: Mapping[str, Any], tz: tzinfo
+    ) -> Self:
+        """Build the client from a config entry's data.
+
+        A setting that cannot be used raises ConfigurationError: like a bad
+        server address, it is the user's to fix, and the config flow says so
+        (a bare ValueError would reach Home Assistant as an unexpected error).
+        """
+        timeout = timeout_setting(config.get("timeout", DEFAULT_TIMEOUT))
+        return cls(
+            session,
+            username=str(config.get("username", "")),
+            password=config.get("password"),
+            token=config.get("token"),
+            session_token=config.get("session_token"),
+            server=config.get("server"),
+            timeout=timeout,
+            tz=tz,
+        )
+
+    @property
+    def account_id(self) -> str:
+        """The same id for password and token logins of one user."""
+        return stable_id("webtop", self._username.casefold())
+
+    @property
+    def can_relogin(self) -> bool:
+        """Only a password can fetch a fresh token."""
+        return self._password is not None
+
+    @property
+    def session_state(self) -> Mapping[str, str]:
+        """The live token, so that a restart need not log in again.
+
+        Every password login costs: Webtop may ask for a reCAPTCHA, and it keeps
+        one session per account, so a new login can end the parent's own.
+        """
+        if not self._token:
+            return {}
+        return {"token" if self._pasted else "session_token": self._token}
 
     # --- session
 
@@ -629,18 +855,6 @@ class WebtopClient(PortalClient):
         school = data.get("schoolName")
         self._login_school = school if isinstance(school, str) and school else None
 
-    async def check_token(self) -> bool:
-        """Whether Webtop still accepts the token (no re-login is tried)."""
-        try:
-            await self._post("dashboard/CheckToken", {})
-        except SessionExpired:
-            return False
-        return True
-
-    async def linked_users(self) -> list[dict[str, Any]]:
-        """Other logins linked to this one (siblings in other schools)."""
-        return _as_list(await self._call("user/GetMultipleUsersForUser"), "users")
-
     async def change_user(self, linked_student_id: str) -> Account:
         """Switch to a linked login; Webtop hands out a new token for it."""
         data = await self._call(
@@ -659,69 +873,18 @@ class WebtopClient(PortalClient):
         self.account = await self._load_pupils()
         return self.account
 
-    # --- pupils
-
-    def _context(self, student: Student) -> Mapping[str, str]:
-        """The pupil's addressing values of the current session."""
-        context = (self._pupils.get(student.id) or student).context
-        if not context.get("encrypted_id"):
-            raise ProtocolError("Webtop does not know this pupil")
-        return context
-
-    def _pupil_card_body(
-        self,
-        student: Student,
-        week_index: int,
-        module_id: int,
-        view_type: int = 0,
-        study_year: int | None = None,
-    ) -> dict[str, Any]:
-        context = self._context(student)
-        study_year = (
-            study_year
-            or as_int(context.get("study_year"))
-            or _study_year(self._today())
-        )
-        return {
-            "weekIndex": week_index,
-            "viewType": view_type,
-            "studyYear": study_year,
-            "studyYearName": "",
-            "studentID": context["encrypted_id"],
-            "studentName": "",
-            "classCode": as_int(context.get("class_code")),
-            "moduleID": module_id,
-            "periodID": 0,
-            "periodName": "",
-        }
+    # --- refresh
 
     async def _week(
         self, student: Student, first_day: date, max_age: float
     ) -> list[dict[str, Any]]:
         """One Webtop week (Sunday first) of lessons and homework, cached."""
-        key = (student.id, first_day)
-        cached = self._weeks.get(key)
-        now = self._seconds()
-        if cached and now - cached[0] < max_age:
-            return cached[1]
         week_index = (first_day - week_start(self._today())).days // 7
-        data = await self._call(
-            "PupilCard/GetPupilLessonsAndHomework",
-            lambda: self._pupil_card_body(
-                student, week_index, MODULE_LESSONS_AND_HOMEWORK
-            ),
+        return await self._weeks.read(
+            (student.id, first_day),
+            max_age,
+            lambda: self._week_days(student, week_index),
         )
-        days = _as_list(data, "days")
-        # Forget what no reader would take any more: the cache stays small
-        # however far the calendar is browsed.
-        for old in [
-            k
-            for k, (read_at, _) in self._weeks.items()
-            if now - read_at >= PAST_WEEK_TTL
-        ]:
-            del self._weeks[old]
-        self._weeks[key] = (now, days)
-        return days
 
     async def _read_weeks(
         self, student: Student, start: date, end: date, *, refresh: bool
@@ -744,10 +907,6 @@ class WebtopClient(PortalClient):
             set_in.extend(week_homework)
             first += timedelta(days=7)
         return lessons, set_in
-
-    async def fetch(self, student: Student, window: DateWindow) -> StudentData:
-        """Lessons, homework and discipline of one pupil, plus the account's inbox."""
-        return (await self.refresh([student], window))[student.id]
 
     async def refresh(
         self, students: Iterable[Student], window: DateWindow
@@ -792,157 +951,6 @@ class WebtopClient(PortalClient):
         lessons, _ = await self._read_weeks(student, start, end, refresh=False)
         return [lesson for lesson in lessons if start <= lesson.start.date() < end]
 
-    # --- the rest of Webtop's surface
-
-    async def dashboard(self) -> Any:
-        """The raw InitDashboard answer."""
-        return await self._call("dashboard/InitDashboard")
-
-    async def homework_today(self, student: Student) -> list[Homework]:
-        """Today's homework as the dashboard shows it (no dates on the wire)."""
-        data = await self._call(
-            "dashboard/GetHomeWork",
-            lambda: {
-                "id": self._context(student)["encrypted_id"],
-                "ClassCode": as_int(self._context(student).get("class_code")),
-                "ClassNumber": as_int(self._context(student).get("class_num")),
-            },
-        )
-        today = self._today()
-        items = []
-        for row in _as_list(data, "dataTable"):
-            text = html_to_text(first_text(row, "homeworkData", "homework"))
-            if not text or text.casefold() in NO_HOMEWORK:
-                continue
-            # "lesson" names the subject; "lessonSubject" is the lesson's topic.
-            subject = first_text(row, "lesson", "subject_name", "lessonSubject") or "?"
-            items.append(
-                Homework(
-                    uid=stable_id(
-                        student.id,
-                        "today",
-                        today.isoformat(),
-                        row.get("hourNum"),
-                        subject,
-                    ),
-                    subject=subject,
-                    due=today,
-                    description=text,
-                    given=today,
-                    teacher=first_text(row, "teacher") or None,
-                )
-            )
-        return items
-
-    async def schedule(
-        self,
-        student: Student,
-        week_index: int = 0,
-        *,
-        view_type: int = 0,
-        study_year: int | None = None,
-        module_id: int = MODULE_SCHEDULE,
-    ) -> list[Lesson]:
-        """The weekly timetable (week_index 0 is this week).
-
-        The school year defaults to the pupil's current one; Webtop names a
-        year by the calendar year in which it ends.
-        """
-        data = await self._call(
-            "PupilCard/GetPupilScheduale",
-            lambda: self._pupil_card_body(
-                student, week_index, module_id, view_type, study_year
-            ),
-        )
-        lessons, _ = parse_week(student, _as_list(data, "days"), self._tz)
-        return lessons
-
-    async def lessons_and_homework(
-        self, student: Student, week_index: int = 0
-    ) -> tuple[list[Lesson], list[Homework]]:
-        """One week of lessons with the homework set in them."""
-        data = await self._call(
-            "PupilCard/GetPupilLessonsAndHomework",
-            lambda: self._pupil_card_body(
-                student, week_index, MODULE_LESSONS_AND_HOMEWORK
-            ),
-        )
-        lessons, set_in = parse_week(student, _as_list(data, "days"), self._tz)
-        return lessons, homework_from_lessons(student, set_in, lessons)
-
-    async def messages(
-        self,
-        page: int = 1,
-        *,
-        label_id: int = 0,
-        has_read: bool | None = None,
-        search: str = "",
-    ) -> list[Message]:
-        """One page (1-based) of the inbox, newest first."""
-        rows = await self._inbox_page(page, label_id, has_read, search)
-        return [parse_message(row, self._tz) for row in rows]
-
-    async def _inbox_page(
-        self, page: int, label_id: int, has_read: bool | None, search: str
-    ) -> list[dict[str, Any]]:
-        data = await self._call(
-            "messageBox/GetMessagesInbox",
-            lambda: {
-                "PageId": page,
-                "LabelId": label_id,
-                "HasRead": has_read,
-                "SearchQuery": search,
-            },
-        )
-        return _as_list(data, "messages")
-
-    async def unread_messages(self) -> list[Message]:
-        """Every unread message, a page at a time (bounded).
-
-        The page size is not known (30 seen, 20 assumed before): a page shorter
-        than 20 rows or than the page before is the last, and so is the page
-        that reaches the `count` its rows carry. Should `count` be the size of
-        the whole inbox, the short page still ends the reading.
-        """
-        rows: list[dict[str, Any]] = []
-        full_page = MIN_INBOX_PAGE
-        for page in range(1, MAX_INBOX_PAGES + 1):
-            page_rows = await self._inbox_page(page, 0, False, "")
-            rows.extend(page_rows)
-            total = as_int(page_rows[0].get("count")) if page_rows else None
-            if len(page_rows) < full_page or (total is not None and len(rows) >= total):
-                break
-            full_page = len(page_rows)
-        return [parse_message(row, self._tz) for row in rows]
-
-    async def unread_notifications(self) -> list[Notification]:
-        """The unread notifications preview."""
-        data = await self._call("Menu/GetPreviewUnreadNotifications")
-        return [
-            parse_notification(row, self._tz)
-            for row in _as_list(data, "personalNotifications")
-        ]
-
-    async def notification_settings(self, student: Student) -> Any:
-        """The pupil's notification settings, as Webtop sends them."""
-        return await self._call(
-            "Notification/GetNotificationsSettings",
-            lambda: {"id": self._context(student)["encrypted_id"]},
-        )
-
-    async def discipline_events(self, student: Student) -> list[DisciplineEvent]:
-        """The pupil's discipline events of the school year."""
-        data = await self._call(
-            "dashboard/GetPupilDiciplineEvents",
-            lambda: {
-                "id": self._context(student)["encrypted_id"],
-                "ClassCode": as_int(self._context(student).get("class_code")),
-            },
-        )
-        return [
-            parse_discipline(student, row, self._tz) for row in discipline_rows(data)
-        ]
-
 
 _SERVER = LoginField("server", FieldKind.URL, default=DEFAULT_SERVER)
 _USERNAME = LoginField("username", FieldKind.USERNAME)
@@ -957,28 +965,12 @@ PORTAL = register(
         maker="Webtop (SmartSchool)",
         client=WebtopClient,
         methods=(
-            LoginMethod(
-                "password",
-                (
-                    _SERVER,
-                    _USERNAME,
-                    LoginField("password", FieldKind.PASSWORD, secret=True),
-                ),
-                stored_as="password",
-                renew=("password",),
-                errors=_WHERE,
-            ),
+            secret_login("password", (_SERVER, _USERNAME), errors=_WHERE),
             # For logins behind a captcha or a one-time code: the webToken
             # cookie, copied from the browser.
-            LoginMethod(
+            secret_login(
                 "token",
-                (
-                    _SERVER,
-                    _USERNAME,
-                    LoginField("token", FieldKind.PASSWORD, secret=True),
-                ),
-                stored_as="token",
-                renew=("token",),
+                (_SERVER, _USERNAME),
                 refused="invalid_token",
                 errors=_WHERE,
                 identified_by_pupils=True,

@@ -20,6 +20,7 @@ from ..models import (
     Meal,
     Menu,
     Message,
+    Span,
     Student,
 )
 from ..util import html_to_text, preview, stable_id
@@ -161,13 +162,8 @@ def grade_text(raw: Any) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Period:
+class Period(Span[str]):
     """A school period (trimester, semester …)."""
-
-    id: str
-    name: str
-    start: date
-    end: date
 
 
 def parse_periods(general: Mapping[str, Any]) -> list[Period]:
