@@ -42,7 +42,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from yarl import URL
 
-from .api import PORTALS, create_client, portal
+from .api import PORTALS, Place, PortalInfo, create_client, portal
 from .api.errors import (
     AccountLocked,
     AuthenticationError,
@@ -55,15 +55,7 @@ from .api.errors import (
     UnknownSchool,
 )
 from .api.models import Account, AccountKind
-from .api.portal import (
-    Challenge,
-    ChallengeKind,
-    FieldKind,
-    LoginField,
-    LoginMethod,
-    Place,
-    PortalInfo,
-)
+from .api.portal import Challenge, ChallengeKind, FieldKind, LoginField, LoginMethod
 from .api.util import stable_id
 from .compat import vol
 from .const import (

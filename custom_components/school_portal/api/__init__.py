@@ -21,7 +21,7 @@ from .errors import (
     TwoFactorRequired,
     UnknownSchool,
 )
-from .portal import PORTALS, PortalInfo, create_client, load_portals, portal
+from .portal import PORTALS, Place, PortalInfo, create_client, load_portals, portal
 
 load_portals()
 
@@ -33,6 +33,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectionFailed",
     "NotSupported",
+    "Place",
     "PortalClient",
     "PortalInfo",
     "PortalUnavailable",
