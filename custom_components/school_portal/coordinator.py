@@ -32,8 +32,8 @@ from .api.models import (
     DateWindow,
     Homework,
     Lesson,
+    PortalData,
     Student,
-    StudentData,
 )
 from .const import (
     BREAK_INTERVAL,
@@ -97,7 +97,7 @@ def _failure[E: HomeAssistantError](
     )
 
 
-class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
+class SchoolPortalCoordinator(DataUpdateCoordinator[PortalData]):
     """Polls one portal login for all of its pupils."""
 
     config_entry: SchoolPortalConfigEntry
@@ -198,7 +198,7 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[dict[str, StudentData]]):
             return set()
         return {student.id for student in account.students} - set(wanted)
 
-    async def _async_update_data(self) -> dict[str, StudentData]:
+    async def _async_update_data(self) -> PortalData:
         """Read every selected pupil, then look for new items."""
         self.news.forget()
         window = self._window()

@@ -40,15 +40,12 @@ async def async_get_config_entry_diagnostics(
             "homework_with_attachments": sum(
                 1 for homework in data.homework if homework.attachments
             ),
-            "messages": len(data.messages),
-            "unread_messages": data.unread_messages,
             "discipline": dict(Counter(event.kind.value for event in data.discipline)),
             "grades": len(data.grades),
             "averages": len(data.averages),
             "menus": len(data.menus),
             "exams": len(data.exams),
             "holidays": len(data.holidays),
-            "notifications": len(data.notifications),
         }
         for index, data in enumerate(coordinator.data.values(), start=1)
     ]
@@ -67,6 +64,10 @@ async def async_get_config_entry_diagnostics(
         "account": {
             "kind": account.kind.value if account else None,
             "pupils": len(account.students) if account else 0,
+            # The login's own data, kept once (a parent's inbox).
+            "messages": len(coordinator.data.account.messages),
+            "unread_messages": coordinator.data.account.unread_messages,
+            "notifications": len(coordinator.data.account.notifications),
         },
         "time_zone": str(coordinator.tz),
         "window": {

@@ -7,15 +7,15 @@ to be news is remembered without firing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 
-from .api.models import Lesson, LessonStatus, StudentData
+from .api.models import AccountData, Lesson, LessonStatus, PortalData, StudentData
 from .api.util import stable_id
 from .const import (
     EVENT_LESSON_CANCELLED,
@@ -29,6 +29,10 @@ from .const import (
 )
 from .stores import SeenStore
 
+# The seen-store's owner of the login's own items (a parent's inbox). Before
+# they were kept once, a message that had fired was marked under it too, so
+# an upgrade does not fire those again; the rest is seeded silently.
+ACCOUNT = "*"
 # Messages, discipline events and grades older than this are not news (they
 # can surface late: a pupil shown again, a portal catching up).
 NEWS_HORIZON = timedelta(days=14)
@@ -39,7 +43,7 @@ class NewItem:
     """An item seen for the first time: it fires an event."""
 
     event_type: str
-    student_id: str
+    student_id: str | None  # None: the login's own, with several pupils
     uid: str
     attributes: dict[str, Any]
 
@@ -58,7 +62,7 @@ class _ItemKind:
     """A kind of item that is news when new: where it is, what is shown of it."""
 
     event_type: str
-    items: str  # the StudentData field
+    items: str  # the StudentData or AccountData field
     shown: tuple[str, ...]  # name-free fields that go into the event data
     past: Callable[[Any, datetime], bool]
 
@@ -94,7 +98,9 @@ _ITEM_KINDS = (
 
 
 def _notable_items(
-    data: StudentData, now: datetime, previous: StudentData | None = None
+    data: StudentData | AccountData,
+    now: datetime,
+    previous: StudentData | None = None,
 ) -> Iterator[tuple[str, str, dict[str, Any], bool]]:
     """Items that can be new, a small name-free description, and whether it is past.
 
@@ -106,10 +112,12 @@ def _notable_items(
     it differs from the same lesson in the ``previous`` refresh.
     """
     for kind in _ITEM_KINDS:
-        for item in getattr(data, kind.items):
+        for item in getattr(data, kind.items, ()):
             shown = {"uid": item.uid}
             shown.update((name, _plain(getattr(item, name))) for name in kind.shown)
             yield kind.event_type, item.uid, shown, kind.past(item, now)
+    if not isinstance(data, StudentData):
+        return
     before = {lesson.uid: lesson for lesson in previous.lessons} if previous else {}
     for lesson in data.lessons:
         earlier = before.get(lesson.uid)
@@ -186,36 +194,29 @@ class NewsDesk:
         await self.seen.async_load()
 
     async def async_publish(
-        self,
-        data: Mapping[str, StudentData],
-        previous: Mapping[str, StudentData] | None,
-        now: datetime,
+        self, data: PortalData, previous: PortalData | None, now: datetime
     ) -> None:
-        """Compare with the seen-store; save it before anything fires."""
+        """Compare with the seen-store; save it before anything fires.
+
+        A pupil's items fire on that pupil's entities; the login's own items
+        (a parent's one inbox) are looked at once, fire one bus event, and
+        fire on every pupil's entities.
+        """
         today = now.date()
         fresh: list[NewItem] = []
         announce: list[NewItem] = []
         for student_id, student_data in data.items():
-            seeding = not self.seen.is_seeded(student_id)
             before = previous.get(student_id) if previous else None
-            for event_type, uid, attributes, past in _notable_items(
-                student_data, now, before
+            for item in self._new(
+                student_id, _notable_items(student_data, now, before), today
             ):
-                first_for_pupil = self.seen.mark(
-                    f"{student_id}|{event_type}|{uid}", today
-                )
-                if seeding or past or not first_for_pupil:
-                    continue
-                # A parent's inbox shows up under every child: one bus event.
-                # (Marked only here: a child being seeded must not swallow it.)
-                first_in_account = event_type != EVENT_NEW_MESSAGE or self.seen.mark(
-                    f"*|{event_type}|{uid}", today
-                )
-                item = NewItem(event_type, student_id, uid, attributes)
                 fresh.append(item)
-                if first_in_account:
-                    announce.append(item)
-            self.seen.seed(student_id)
+                announce.append(item)
+        # One pupil: the login's items are that pupil's; several: nobody's.
+        owner = next(iter(data)) if len(data) == 1 else None
+        for item in self._new(ACCOUNT, _notable_items(data.account, now), today):
+            announce.append(replace(item, student_id=owner))
+            fresh.extend(replace(item, student_id=student_id) for student_id in data)
         self.seen.prune(today)
         await self.seen.async_save()
 
@@ -232,6 +233,21 @@ class NewsDesk:
             )
         if fresh:
             LOGGER.debug("%s new item(s) found", len(fresh))
+
+    def _new(
+        self,
+        owner: str,
+        items: Iterable[tuple[str, str, dict[str, Any], bool]],
+        today: date,
+    ) -> Iterator[NewItem]:
+        """The items never seen before; a first sync seeds silently."""
+        seeding = not self.seen.is_seeded(owner)
+        for event_type, uid, attributes, past in items:
+            if self.seen.mark(f"{owner}|{event_type}|{uid}", today) and not (
+                seeding or past
+            ):
+                yield NewItem(event_type, owner, uid, attributes)
+        self.seen.seed(owner)
 
     @callback
     def forget(self) -> None:

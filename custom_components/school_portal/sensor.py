@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -20,6 +20,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 
 from .api.models import (
+    AccountData,
     Average,
     Capability,
     Grade,
@@ -41,6 +42,8 @@ class Pupil:
     """What a sensor's value is made of: one pupil's data, at the school's time."""
 
     data: StudentData
+    # The login's own data (a parent's inbox), the same for each pupil.
+    account: AccountData
     now: datetime
     # Whether a homework is done (the portal's mark, or the local one).
     done: Callable[[Homework], bool]
@@ -188,7 +191,7 @@ def _lunch_summary(pupil: Pupil) -> str | None:
 
 def _latest_notification(pupil: Pupil) -> Notification | None:
     # Stable: of notices on the same day, the portal lists the newest last.
-    notices = sorted(pupil.data.notifications, key=lambda notice: notice.when)
+    notices = sorted(pupil.account.notifications, key=lambda notice: notice.when)
     return notices[-1] if notices else None
 
 
@@ -211,15 +214,15 @@ def _sensor(
 def _count(
     key: str,
     capability: Capability,
-    items: str,
+    items: Callable[[Pupil], Sized],
     attributes_fn: Callable[[Pupil], dict[str, Any]],
 ) -> SchoolPortalSensorDescription:
-    """A sensor counting the items of one field of the pupil's data."""
+    """A sensor counting some items of the pupil's data."""
     return _sensor(
         key,
         capability,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda pupil: len(getattr(pupil.data, items)),
+        value_fn=lambda pupil: len(items(pupil)),
         attributes_fn=attributes_fn,
     )
 
@@ -229,10 +232,13 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
         "unread_messages",
         Capability.MESSAGES,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda pupil: pupil.data.unread_messages,
+        value_fn=lambda pupil: pupil.account.unread_messages,
     ),
     _count(
-        "discipline_events", Capability.DISCIPLINE, "discipline", _discipline_by_kind
+        "discipline_events",
+        Capability.DISCIPLINE,
+        lambda pupil: pupil.data.discipline,
+        _discipline_by_kind,
     ),
     _sensor(
         "next_lesson",
@@ -286,7 +292,7 @@ SENSORS: tuple[SchoolPortalSensorDescription, ...] = (
     _count(
         "notifications",
         Capability.NOTIFICATIONS,
-        "notifications",
+        lambda pupil: pupil.account.notifications,
         _notification_attributes,
     ),
 )
@@ -351,6 +357,7 @@ class SchoolPortalSensor(SchoolPortalEntity, SensorEntity):
         """The pupil's data as the value functions take it."""
         return Pupil(
             self.student_data,
+            self.coordinator.data.account,
             self.coordinator.now(),
             partial(self.coordinator.homework_done, self.student_id),
         )

@@ -176,15 +176,6 @@ def _within(polled: Polled, bounds: dict[str, int]) -> dict[str, tuple[int, int]
     }
 
 
-def _lessons_per_week(sandbox: Sandbox) -> int:
-    """The most lessons one of the parent's children has in a week."""
-    dataset = sandbox.dataset
-    return max(
-        len(dataset.lessons(pupil, FIRST_DAY, FIRST_DAY + timedelta(days=7)))
-        for pupil in dataset.logins["levi.parent"].pupil_ids
-    )
-
-
 # Every container of each client and the most it may hold, whatever the days.
 BOUNDS: dict[str, dict[str, int]] = {
     "webtop": {
@@ -218,7 +209,7 @@ BOUNDS: dict[str, dict[str, int]] = {
     },
 }
 # Seen-stores whose bound depends on the data: test_pronote_seen_stores_stay_bounded.
-DATA_BOUND = {"pronote": {"_first_seen", "_homework_numbers"}}
+DATA_BOUND = {"pronote": {"_homework_numbers"}}
 
 
 @pytest.mark.parametrize("portal", sorted(BOUNDS))
@@ -232,12 +223,6 @@ async def test_caches_stay_bounded(
     assert set(polled.largest) <= known, "a container without a bound here"
 
 
-def _first_seen_bound(polled: Polled, sandbox: Sandbox) -> int:
-    # History is needed for the lessons a reader can still be shown: those of
-    # the weeks the client keeps.
-    return PUPILS * WEEKS_IN_REACH * _lessons_per_week(sandbox)
-
-
 def _homework_numbers_bound(polled: Polled, sandbox: Sandbox) -> int:
     # Each pupil keeps the numbers of its last read only. A read spans the
     # window and HOMEWORK_AHEAD beyond it, while a refresh hands out about a
@@ -249,7 +234,6 @@ def _homework_numbers_bound(polled: Polled, sandbox: Sandbox) -> int:
 @pytest.mark.parametrize(
     ("store", "bound_of"),
     [
-        pytest.param("_first_seen", _first_seen_bound, id="lesson history"),
         pytest.param(
             "_homework_numbers", _homework_numbers_bound, id="homework numbers"
         ),

@@ -264,7 +264,8 @@ async def test_fetch_matches_the_dataset(
     # Two weeks ahead: the window holds class tests (30 Nov), so that the
     # exam check below has slots to check.
     window = DateWindow(WINDOW.start, TODAY + timedelta(days=14))
-    data = await client.fetch(pupil, window)
+    refreshed = await client.refresh([pupil], window)
+    data, account = refreshed[pupil.id], refreshed.account
     dataset = sandbox.dataset
 
     expected = dataset.lessons("p1001", window.start, window.end)
@@ -333,10 +334,10 @@ async def test_fetch_matches_the_dataset(
     assert {h.done for h in data.homework} == {True, False}
 
     unread = [m for m in dataset.messages("dana.cohen") if not m.read]
-    assert data.unread_messages == len(unread)
-    assert {m.uid for m in data.messages} == {m.uid for m in unread}
-    assert data.messages[0].sender == unread[0].sender.name
-    assert data.messages[0].received.tzinfo is TZ
+    assert account.unread_messages == len(unread)
+    assert {m.uid for m in account.messages} == {m.uid for m in unread}
+    assert account.messages[0].sender == unread[0].sender.name
+    assert account.messages[0].received.tzinfo is TZ
 
     records = dataset.discipline("p1001")
     assert len(data.discipline) == len(records)
@@ -357,8 +358,8 @@ async def test_fetch_matches_the_dataset(
     ]
     assert [h.name for h in data.holidays] == [h.name("de") for h in dataset.holidays]
     assert data.holidays[0].start == dataset.holidays[0].start
-    assert all(n.text for n in data.notifications)
-    assert len(data.notifications) == len(
+    assert all(n.text for n in account.notifications)
+    assert len(account.notifications) == len(
         [
             n
             for n in dataset.notifications("dana.cohen")
@@ -413,8 +414,8 @@ async def test_steady_state_refresh_cost(
     assert sandbox.log.count("webuntis", "api/rest/view/v1/messages") == refreshes // 2
     # Master data: at most once a day.
     assert sandbox.log.count("webuntis", "api/rest/view/v1/app/data") <= 1
-    first, second = result.values()
-    assert first.unread_messages == second.unread_messages
+    # The inbox is the login's: kept once, beside both children's data.
+    assert result.account.unread_messages == len(result.account.messages)
 
 
 async def test_children_get_their_own_timetable(
@@ -599,7 +600,8 @@ async def test_a_refused_resource_is_just_absent(
     (pupil,) = (await client.login()).students
     sandbox.webuntis.refusal_status = refusal_status
     sandbox.webuntis.forbidden.add(refused)
-    data = await client.fetch(pupil, WINDOW)
+    refreshed = await client.refresh([pupil], WINDOW)
+    data, account = refreshed[pupil.id], refreshed.account
     parts = {
         "getClassregEvents": [
             e for e in data.discipline if e.kind is not DisciplineKind.ABSENCE
@@ -608,8 +610,8 @@ async def test_a_refused_resource_is_just_absent(
         "exams": data.exams,
         "absences": [e for e in data.discipline if e.kind is DisciplineKind.ABSENCE],
         "homeworks": data.homework,
-        "messages": data.messages,
-        "news": data.notifications,
+        "messages": account.messages,
+        "news": account.notifications,
     }
     for name, part in parts.items():
         if name == refused:
@@ -884,9 +886,10 @@ async def test_the_errors_body_is_a_refusal_not_an_empty_list(
         with pytest.raises(NoRight):
             await read()
     # The refresh goes on without those parts.
-    data = await client.fetch(pupil, WINDOW)
+    refreshed = await client.refresh([pupil], WINDOW)
+    data, account = refreshed[pupil.id], refreshed.account
     assert data.lessons
-    assert (data.exams, data.homework, data.notifications) == ((), (), ())
+    assert (data.exams, data.homework, account.notifications) == ((), (), ())
     assert all(event.kind is not DisciplineKind.ABSENCE for event in data.discipline)
 
 

@@ -22,6 +22,7 @@ from custom_components.school_portal.api.errors import (
     TwoFactorRequired,
 )
 from custom_components.school_portal.api.models import (
+    AccountData,
     Capability,
     DisciplineEvent,
     DisciplineKind,
@@ -78,12 +79,14 @@ def test_old_news_is_past() -> None:
     """Messages, discipline events and grades older than two weeks are not news."""
     now = datetime.combine(TODAY, time(12), tzinfo=UTC)
     old, recent = now - timedelta(days=15), now - timedelta(days=13)
-    data = StudentData(
-        student=Student("s1", "A", "B"),
+    inbox = AccountData(
         messages=(
             Message("m-old", "Trip", "Office", old, read=False),
             Message("m-new", "Trip", "Office", recent, read=False),
-        ),
+        )
+    )
+    data = StudentData(
+        student=Student("s1", "A", "B"),
         discipline=(
             DisciplineEvent("d-old", DisciplineKind.LATE, old),
             DisciplineEvent("d-new", DisciplineKind.LATE, recent),
@@ -93,7 +96,11 @@ def test_old_news_is_past() -> None:
             Grade("g-new", "Maths", "90", recent.date()),
         ),
     )
-    past = {uid: is_past for _, uid, _, is_past in _notable_items(data, now)}
+    past = {
+        uid: is_past
+        for source in (inbox, data)
+        for _, uid, _, is_past in _notable_items(source, now)
+    }
     assert past == {
         "m-old": True,
         "m-new": False,

@@ -29,6 +29,7 @@ from custom_components.school_portal.api.errors import ProtocolError
 from custom_components.school_portal.api.models import Holiday
 from custom_components.school_portal.api.util import stable_id
 from custom_components.school_portal.const import DOMAIN, EVENT_SCHOOL_PORTAL
+from custom_components.school_portal.news import ACCOUNT
 from sandbox.app import Sandbox
 
 from .conftest import (
@@ -256,7 +257,8 @@ async def test_restart_fires_only_new_items(
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.seen"]["data"]
-    assert sorted(stored["seeded"]) == pupils
+    # Each pupil, and the login's own items (its inbox), seeded once.
+    assert sorted(stored["seeded"]) == sorted([*pupils, ACCOUNT])
     # Only ids on disk: no names, no secrets.
     on_disk = str(stored)
     for pupil in sandbox.dataset.pupils.values():
@@ -583,3 +585,41 @@ async def test_migration_keeps_an_id_that_is_taken(
         flow["flow_id"], {"password": PARENT_PASSWORD}
     )
     assert result["reason"] == "reauth_successful"
+
+
+async def test_upgrade_keeps_the_old_inbox_quiet(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    hass_storage: dict,
+) -> None:
+    """A seen-store from before the login's inbox was kept once fires no old message.
+
+    Such a store marked the inbox under each pupil and had no account seed:
+    the first refresh after the upgrade seeds it silently, and a message
+    that comes later fires once.
+    """
+    entry = init_integration
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    key = f"{DOMAIN}.{entry.entry_id}.seen"
+    stored = hass_storage[key]["data"]
+    assert any(item.startswith(f"{ACCOUNT}|new_message|") for item in stored["items"])
+    hass_storage[key]["data"] = {
+        "items": {
+            name: day
+            for name, day in stored["items"].items()
+            if not name.startswith(f"{ACCOUNT}|")
+        },
+        "seeded": [pupil for pupil in stored["seeded"] if pupil != ACCOUNT],
+    }
+    events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert events == []
+
+    sandbox.dataset.add_message(entry.data["username"], subject="Trip")
+    await refresh(hass, entry)
+    assert [event.data["type"] for event in events] == ["new_message"]
+    # Several pupils share the parent's inbox: the bus event names none.
+    assert events[0].data["student_id"] is None

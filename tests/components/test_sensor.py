@@ -160,10 +160,19 @@ async def test_clock_moves_lesson_sensors_without_polling(
 
 def test_grades_sensors_without_grades_or_numbers() -> None:
     """No grade yet: empty attributes; marks like "Abs" are no number."""
-    from custom_components.school_portal.api.models import Student, StudentData
+    from custom_components.school_portal.api.models import (
+        AccountData,
+        Student,
+        StudentData,
+    )
     from custom_components.school_portal.sensor import Pupil, _grade_attributes, _number
 
-    pupil = Pupil(StudentData(Student("s", "A", "B")), dt_util.now(), lambda _: False)
+    pupil = Pupil(
+        StudentData(Student("s", "A", "B")),
+        AccountData(),
+        dt_util.now(),
+        lambda _: False,
+    )
     assert _grade_attributes(pupil) == {}
     assert _number("14,5") == 14.5
     assert _number("Abs") is None

@@ -13,7 +13,15 @@ from typing import Any, ClassVar, Self
 import aiohttp
 
 from .errors import AuthenticationError, NotSupported, SchoolPortalError
-from .models import Account, Capability, DateWindow, Lesson, Student, StudentData
+from .models import (
+    Account,
+    Capability,
+    DateWindow,
+    Lesson,
+    PortalData,
+    Student,
+    StudentData,
+)
 from .util import DEFAULT_TIMEOUT
 
 _LOGGER = logging.getLogger(__name__)
@@ -160,16 +168,17 @@ class PortalClient(ABC):
         """The portal's own login."""
 
     async def fetch(self, student: Student, window: DateWindow) -> StudentData:
-        """One refresh of one pupil, with the account's data."""
+        """One refresh of one pupil (the account's data is in `refresh`'s answer)."""
         return (await self.refresh([student], window))[student.id]
 
     @abstractmethod
     async def refresh(
         self, students: Iterable[Student], window: DateWindow
-    ) -> dict[str, StudentData]:
+    ) -> PortalData:
         """One refresh of several pupils, keyed by pupil id.
 
-        Account-wide data (one inbox for a parent) is read once for them all.
+        Account-wide data (one inbox for a parent) is read once for them all
+        and kept once, in `PortalData.account`.
         """
 
     async def _optional[T](

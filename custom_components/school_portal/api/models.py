@@ -5,7 +5,7 @@ Every datetime is timezone-aware. Portal ids are kept as opaque strings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -240,12 +240,53 @@ class StudentData:
     student: Student
     lessons: tuple[Lesson, ...] = ()
     homework: tuple[Homework, ...] = ()
-    messages: tuple[Message, ...] = ()
-    unread_messages: int | None = None
     discipline: tuple[DisciplineEvent, ...] = ()
     grades: tuple[Grade, ...] = ()
     averages: tuple[Average, ...] = ()
     menus: tuple[Menu, ...] = ()
     exams: tuple[Exam, ...] = ()
     holidays: tuple[Holiday, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountData:
+    """What belongs to the login rather than to one pupil: kept once.
+
+    A parent's one inbox and the school's notices are read once per refresh,
+    whatever the number of children, and never copied into each pupil.
+    """
+
+    messages: tuple[Message, ...] = ()
+    unread_messages: int | None = None
     notifications: tuple[Notification, ...] = ()
+
+
+class PortalData(Mapping[str, StudentData]):
+    """One refresh: each pupil's data by pupil id, and the login's data once."""
+
+    __slots__ = ("_students", "account")
+
+    def __init__(
+        self,
+        students: Iterable[StudentData] = (),
+        account: AccountData | None = None,
+    ) -> None:
+        """Key the pupils' data by pupil id."""
+        self._students = {data.student.id: data for data in students}
+        self.account = account or AccountData()
+
+    def __getitem__(self, student_id: str) -> StudentData:
+        """One pupil's data."""
+        return self._students[student_id]
+
+    def __iter__(self) -> Iterator[str]:
+        """The pupils' ids."""
+        return iter(self._students)
+
+    def __len__(self) -> int:
+        """How many pupils the refresh read."""
+        return len(self._students)
+
+    def __repr__(self) -> str:
+        """Counts only: the data names children."""
+        return f"PortalData({len(self._students)} pupil(s))"

@@ -25,6 +25,7 @@ from .errors import (
 )
 from .models import (
     Account,
+    AccountData,
     AccountKind,
     Capability,
     DateWindow,
@@ -35,6 +36,7 @@ from .models import (
     LessonStatus,
     Message,
     Notification,
+    PortalData,
     Student,
     StudentData,
 )
@@ -910,24 +912,16 @@ class WebtopClient(WebtopReads):
 
     async def refresh(
         self, students: Iterable[Student], window: DateWindow
-    ) -> dict[str, StudentData]:
+    ) -> PortalData:
         """Refresh several pupils; the inbox belongs to the login, so read it once."""
         if self._seconds() - self._pupils_read_at >= ACCOUNT_TTL:
             # A child added to the account shows up without a restart.
             self.account = await self._with_relogin(self._load_pupils)
         per_pupil = [await self._fetch_pupil(student, window) for student in students]
         unread = tuple(await self.unread_messages())
-        return {
-            data.student.id: StudentData(
-                student=data.student,
-                lessons=data.lessons,
-                homework=data.homework,
-                discipline=data.discipline,
-                messages=unread,
-                unread_messages=len(unread),
-            )
-            for data in per_pupil
-        }
+        return PortalData(
+            per_pupil, AccountData(messages=unread, unread_messages=len(unread))
+        )
 
     async def _fetch_pupil(self, student: Student, window: DateWindow) -> StudentData:
         lessons, set_in = await self._read_weeks(

@@ -14,6 +14,7 @@ import aiohttp
 from ..client import Cache
 from ..errors import ProtocolError, SchoolPortalError
 from ..models import (
+    AccountData,
     Average,
     Capability,
     DateWindow,
@@ -23,7 +24,7 @@ from ..models import (
     Lesson,
     LessonStatus,
     Menu,
-    Message,
+    PortalData,
     Student,
     StudentData,
 )
@@ -51,9 +52,6 @@ from .reads import (
 
 # Past weeks rarely change; any week read for the calendar is reused a while.
 PAST_WEEK_TTL: Final = 6 * 3600.0
-# How long before a refresh's window a lesson's first teachers and rooms are
-# kept (what a change replaced is shown for lessons still on screen).
-FIRST_SEEN_KEPT: Final = timedelta(days=7)
 CALENDAR_WEEK_TTL: Final = 30 * 60.0
 # Grades, averages, attendance and menus change a few times a day at most.
 SLOW_TTL: Final = 3600.0
@@ -97,11 +95,6 @@ class PronoteClient(PronoteReads):
         # read replaces that pupil's entries: at most what one read lists per
         # pupil (an item read elsewhere is looked up again by its writer).
         self._homework_numbers: dict[str, tuple[str, str]] = {}
-        # Lesson uid -> (day, first teachers, first rooms): what a change
-        # replaced. Lessons of days before a refresh's window, less a week,
-        # are dropped at each refresh: at most the lessons of the weeks read
-        # since then.
-        self._first_seen: dict[str, tuple[date, tuple[str, ...], tuple[str, ...]]] = {}
 
     # --- timetable
 
@@ -161,34 +154,12 @@ class PronoteClient(PronoteReads):
                 )
                 for row in await self._week(student, week, max_age)
             ]
-            lessons.extend(self._with_history(one) for one in _unique_uids(parsed))
+            # What a change replaced is not remembered here: the coordinator
+            # compares each refresh with the one before, for every portal.
+            lessons.extend(_unique_uids(parsed))
             # A cached week is parsed without any await: yield between weeks.
             await asyncio.sleep(0)
         return [lesson for lesson in lessons if start <= lesson.start.date() < end]
-
-    def _with_history(self, lesson: Lesson) -> Lesson:
-        """Fill what a change replaced, from what we saw of the lesson before."""
-        _, first_teachers, first_rooms = self._first_seen.setdefault(
-            lesson.uid, (lesson.start.date(), lesson.teachers, lesson.rooms)
-        )
-        if lesson.status is LessonStatus.CANCELLED:
-            return lesson
-        teachers = first_teachers if first_teachers != lesson.teachers else ()
-        rooms = first_rooms if first_rooms != lesson.rooms else ()
-        if not teachers and not rooms:
-            return lesson
-        return Lesson(
-            uid=lesson.uid,
-            start=lesson.start,
-            end=lesson.end,
-            subject=lesson.subject,
-            teachers=lesson.teachers,
-            rooms=lesson.rooms,
-            status=LessonStatus.CHANGED,
-            note=lesson.note,
-            original_teachers=teachers,
-            original_rooms=rooms,
-        )
 
     async def lessons(self, student: Student, start: date, end: date) -> list[Lesson]:
         """Lessons of any range, a week per call, weeks cached for the calendar."""
@@ -342,16 +313,11 @@ class PronoteClient(PronoteReads):
 
     async def refresh(
         self, students: Iterable[Student], window: DateWindow
-    ) -> dict[str, StudentData]:
+    ) -> PortalData:
         """Refresh pupils; the inbox and the menus belong to the login: read once."""
         students = list(students)
         if self._wire is None:
             await self._with_relogin(self._require_session)
-        forget_before = window.start - FIRST_SEEN_KEPT
-        for uid in [
-            uid for uid, (day, _, _) in self._first_seen.items() if day < forget_before
-        ]:
-            del self._first_seen[uid]
         no_discussions: list[parse.Discussion] = []
         inbox = await self._optional("the inbox", self.discussions, no_discussions)
         # A long inbox was decrypted and parsed in one go: let the event loop
@@ -373,23 +339,26 @@ class PronoteClient(PronoteReads):
             return await self.menus(monday, monday + timedelta(days=7))
 
         menus = await self._slowly(("", "menus"), week_menus) or []
-        result = {}
-        for student in students:
-            result[student.id] = await self._refresh_pupil(
-                self._pupils.get(student.id, student), window, messages
-            )
-            result[student.id] = replace(
-                result[student.id],
-                unread_messages=sum(d.unread for d in inbox),
+        pupils = [
+            replace(
+                await self._refresh_pupil(
+                    self._pupils.get(student.id, student), window
+                ),
                 menus=tuple(menus),
             )
-        return result
+            for student in students
+        ]
+        return PortalData(
+            pupils,
+            AccountData(
+                messages=messages, unread_messages=sum(d.unread for d in inbox)
+            ),
+        )
 
     async def _refresh_pupil(
         self,
         student: Student,
         window: DateWindow,
-        messages: tuple[Message, ...],
     ) -> StudentData:
         lessons = await self._read_lessons(
             student, window.start, window.end, refresh=True
@@ -406,7 +375,6 @@ class PronoteClient(PronoteReads):
             student=student,
             lessons=tuple(lessons),
             homework=tuple(items),
-            messages=messages,
             discipline=tuple(discipline),
             grades=tuple(grades),
             averages=tuple(averages),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -15,11 +16,13 @@ import aiohttp
 
 from ..client import Cache
 from ..models import (
+    AccountData,
     Capability,
     DateWindow,
     DisciplineEvent,
     Homework,
     Lesson,
+    PortalData,
     Student,
     StudentData,
 )
@@ -118,7 +121,7 @@ class WebUntisClient(WebUntisReads):
 
     async def refresh(
         self, students: Iterable[Student], window: DateWindow
-    ) -> dict[str, StudentData]:
+    ) -> PortalData:
         """Refresh several pupils; messages and news belong to the login: once."""
         students = list(students)
         await self._read_import_time()
@@ -129,21 +132,16 @@ class WebUntisClient(WebUntisReads):
         )
         news = await self._slowly(("account", "news"), self.news)
         unread = tuple(message for message in messages if not message.read)
-        result = {}
-        for student in students:
-            pupil = await self._refresh_pupil(student, window)
-            result[student.id] = StudentData(
-                student=student,
-                lessons=pupil.lessons,
-                homework=pupil.homework,
-                messages=unread,
-                unread_messages=len(unread),
-                discipline=pupil.discipline,
-                exams=pupil.exams,
-                holidays=holidays,
-                notifications=tuple(news),
-            )
-        return result
+        pupils = [
+            replace(await self._refresh_pupil(student, window), holidays=holidays)
+            for student in students
+        ]
+        return PortalData(
+            pupils,
+            AccountData(
+                messages=unread, unread_messages=len(unread), notifications=tuple(news)
+            ),
+        )
 
     async def _refresh_pupil(self, student: Student, window: DateWindow) -> StudentData:
         no_lessons: list[Lesson] = []
