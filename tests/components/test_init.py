@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.school_portal.api import create_client
 from custom_components.school_portal.api.errors import ProtocolError
-from custom_components.school_portal.api.models import Holiday
+from custom_components.school_portal.api.models import Holiday, PortalData
 from custom_components.school_portal.api.util import stable_id
 from custom_components.school_portal.const import DOMAIN, EVENT_SCHOOL_PORTAL
 from custom_components.school_portal.news import ACCOUNT
@@ -341,11 +341,14 @@ async def test_polling_slows_down_in_breaks(
 ) -> None:
     """No lesson ahead, or a holiday today: every three hours."""
     coordinator = init_integration.runtime_data
-    term_time = dict(coordinator.data)
+    term_time = coordinator.data
     assert coordinator._next_interval(None) == timedelta(minutes=30)
 
     coordinator.async_set_updated_data(
-        {sid: replace(data, lessons=()) for sid, data in term_time.items()}
+        PortalData(
+            [replace(data, lessons=()) for data in term_time.values()],
+            term_time.account,
+        )
     )
     assert coordinator._next_interval(None) == timedelta(hours=3)
 
@@ -354,7 +357,10 @@ async def test_polling_slows_down_in_breaks(
         "h", "Break", today - timedelta(days=1), today + timedelta(days=1)
     )
     coordinator.async_set_updated_data(
-        {sid: replace(data, holidays=(holiday,)) for sid, data in term_time.items()}
+        PortalData(
+            [replace(data, holidays=(holiday,)) for data in term_time.values()],
+            term_time.account,
+        )
     )
     assert coordinator._next_interval(None) == timedelta(hours=3)
 
