@@ -330,7 +330,8 @@ class SchoolPortalConfigFlow(ConfigFlow, domain=DOMAIN):
         refused). A second factor the portal demands passes through as
         `TwoFactorRequired`, with the session it opened kept in ``data``.
         """
-        data[CONF_SERVER] = str(data.get(CONF_SERVER) or "").strip().rstrip("/")
+        if CONF_SERVER in data:
+            data[CONF_SERVER] = str(data[CONF_SERVER]).strip().rstrip("/")
         session = portal_session(self.hass, auto_cleanup=False)
         try:
             account, error = await self._async_login_with(session, data)

@@ -23,6 +23,8 @@ from sandbox.app import Sandbox
 from .conftest import (
     SLOW_READS,
     add_homework,
+    offering,
+    portals,
     refresh,
     refresh_after_slow_reads,
     student_id_of,
@@ -137,6 +139,7 @@ async def test_new_homework(
     assert len(events) == 1
 
 
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.MESSAGES)))
 @pytest.mark.parametrize("login_kind", ["parent"])
 async def test_new_message_once_per_entry(
     hass: HomeAssistant,
@@ -163,14 +166,15 @@ async def test_new_message_once_per_entry(
     assert len(events) == 1
 
 
-async def test_cancelled_lesson_and_discipline(
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.TIMETABLE)))
+async def test_cancelled_lesson(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
     sandbox: Sandbox,
     pupil: str,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """A cancelled lesson and a new discipline event fire their own types."""
+    """A cancelled lesson fires its own type."""
     entry = portal_integration
     events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
     dataset = sandbox.dataset
@@ -185,17 +189,33 @@ async def test_cancelled_lesson_and_discipline(
         and lesson.end > dt_util.now().replace(tzinfo=None)
     )
     dataset.cancel_lesson(pupil, lesson.day, lesson.hour)
-    dataset.add_discipline_event(pupil, kind="late")
 
     await refresh(hass, entry)
-    assert sorted(event.data["type"] for event in events) == [
-        "lesson_cancelled",
-        "new_discipline_event",
-    ]
+    assert [event.data["type"] for event in events] == ["lesson_cancelled"]
     no_names(sandbox, [without_teachers(event.data) for event in events])
     noa = student_id_of(entry, sandbox, pupil)
     changes = hass.states.get(event_entity(hass, entry, noa, "timetable_changes"))
     assert changes.attributes["event_type"] == "lesson_cancelled"
+
+
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.DISCIPLINE)))
+async def test_new_discipline_event(
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    pupil: str,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A new discipline event fires its own type, without names."""
+    entry = portal_integration
+    events = async_capture_events(hass, EVENT_SCHOOL_PORTAL)
+    freezer.tick(SLOW_READS)
+    sandbox.dataset.add_discipline_event(pupil, kind="late")
+
+    await refresh(hass, entry)
+    assert [event.data["type"] for event in events] == ["new_discipline_event"]
+    no_names(sandbox, [event.data for event in events])
+    noa = student_id_of(entry, sandbox, pupil)
     discipline = hass.states.get(event_entity(hass, entry, noa, "discipline"))
     assert discipline.attributes["kind"] == "late"
 
@@ -254,6 +274,7 @@ async def test_the_past_is_never_news(
     assert len(events) == 1
 
 
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.TIMETABLE)))
 async def test_lesson_cancelled_then_changed(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,

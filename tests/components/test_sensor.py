@@ -51,20 +51,31 @@ def as_state(value: datetime | None) -> str:
     return value.astimezone(dt_util.UTC).isoformat() if value else STATE_UNKNOWN
 
 
-async def test_counts(
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.MESSAGES)))
+async def test_unread_count(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
     sandbox: Sandbox,
     pupil: str,
     login: dict[str, Any],
 ) -> None:
-    """Unread messages and discipline events match the portal."""
+    """Unread messages match the portal."""
     entry = portal_integration
     unread = [m for m in sandbox.dataset.messages(login["username"]) if not m.read]
     assert sensor_state(hass, entry, sandbox, pupil, "unread_messages").state == str(
         len(unread)
     )
 
+
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.DISCIPLINE)))
+async def test_discipline_count(
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    pupil: str,
+) -> None:
+    """Discipline events match the portal, by kind too."""
+    entry = portal_integration
     discipline = sensor_state(hass, entry, sandbox, pupil, "discipline_events")
     records = sandbox.dataset.discipline(pupil)
     assert discipline.state == str(len(records))

@@ -5,6 +5,12 @@ diagnostics' redaction, the sandbox, the bench and the develop script are
 built from these declarations, so that adding a portal means adding its
 client module, its emulator module and its strings, and naming it nowhere
 else.
+
+Settings keep two names by convention, for every portal: ``server`` for the
+address a user may type (the unique id names its host for `Place.HOST`, the
+sandbox fills it with its own address) and ``username`` for the login's name
+(the unique id hashes it; a login without one is named by its account id
+once it logged in).
 """
 
 from __future__ import annotations
