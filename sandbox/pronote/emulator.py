@@ -84,8 +84,7 @@ class PronoteEmulator(Emulator[PronoteSession]):
         self.tokens: dict[tuple[str, str], str] = {}  # (login, device) -> token
         self.qr_tokens: dict[str, tuple[str, float]] = {}  # jeton -> (login, until)
         self.calls: list[str] = []  # function names, in arrival order
-        self._logins = dict(dataset.logins)
-        self._logins[PIN_LOGIN] = Login(
+        self._pin_login = Login(
             PIN_LOGIN, PIN_PASSWORD, "student", ("p1001",),
             "Dana", "Cohen", "דנה", "כהן",
         )  # fmt: skip
@@ -171,6 +170,12 @@ class PronoteEmulator(Emulator[PronoteSession]):
     def logins(self) -> dict[str, Login]:
         """The dataset's logins and the PIN account."""
         return self._logins
+
+    @property
+    def _logins(self) -> dict[str, Login]:
+        # Read through to the dataset each time: a test that takes a child off
+        # a parent's login changes what this portal shows too.
+        return {**self.dataset.logins, PIN_LOGIN: self._pin_login}
 
     def account(self, login: Login, base: str) -> dict[str, Any]:
         """A PRONOTE login's row: its start page, a QR code URL, the PIN."""
