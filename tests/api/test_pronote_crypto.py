@@ -89,6 +89,7 @@ def test_replies_read_as_the_standard_library_reads_them(text: str) -> None:
     sealed = keys.encrypt(crypto.deflate(text.encode())).hex()
     found = keys.decode_response(sealed, compress=True, encrypt=True)
     assert repr(found) == repr(json.loads(text))
+    assert repr(crypto.json_loads(text)) == repr(json.loads(text))
 
 
 def test_deflate_is_the_compressobj_stream() -> None:

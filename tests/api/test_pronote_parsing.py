@@ -185,6 +185,15 @@ def test_label_moment() -> None:
     )
     assert parse.label_moment("03/11/26", today, TZ).date() == date(2026, 11, 3)
     assert parse.label_moment("20/12", today, TZ).date() == date(2025, 12, 20)
+    # Impossible values: midnight of today, as the regexes read them.
+    assert parse.label_moment("25h00", today, TZ) == datetime(2026, 11, 18, tzinfo=TZ)
+    assert parse.label_moment("31/02/26", today, TZ) == datetime(
+        2026, 11, 18, tzinfo=TZ
+    )
+    # Digits of another script: the regexes take them.
+    assert parse.label_moment("\u0660\u0667h30", today, TZ) == datetime(
+        2026, 11, 18, 7, 30, tzinfo=TZ
+    )
 
 
 def test_lesson_status_and_end() -> None:

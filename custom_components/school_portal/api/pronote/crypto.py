@@ -164,20 +164,25 @@ class Keys:
 
 
 def _loads(raw: bytes) -> Any:
-    """JSON of a reply: orjson (Home Assistant's own), the standard library's meaning.
+    try:
+        return json_loads(raw)
+    except ValueError as err:  # UnicodeDecodeError included
+        raise DecryptError("Secure data is not JSON") from err
+
+
+def json_loads(raw: str | bytes) -> Any:
+    """JSON as the standard library reads it, by orjson (Home Assistant's own).
 
     orjson reads a big timetable in half the time. What it refuses and the
     standard library takes (NaN, huge integers, lone surrogates) is read
-    again by the standard library, so the result is json's in every case.
+    again by the standard library, so the result is json's in every case;
+    bytes are UTF-8. ValueError when it is no JSON.
     """
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         pass
-    try:
-        return json.loads(raw.decode())
-    except (UnicodeDecodeError, ValueError) as err:
-        raise DecryptError("Secure data is not JSON") from err
+    return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
 
 
 def solve_challenge(key: bytes, iv: bytes, challenge: str) -> str:

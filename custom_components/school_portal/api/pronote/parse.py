@@ -448,6 +448,9 @@ _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "diman
 
 def label_moment(label: str, today: date, tz: tzinfo) -> datetime:
     """`libelleDate`: `dd/mm[/yy]`, `HHhMM` (today) or `weekday HHhMM`."""
+    short = _short_label(label, today, tz)
+    if short is not None:
+        return short
     clock = _CLOCK.search(label)
     try:
         moment = time(int(clock.group(1)), int(clock.group(2))) if clock else time(0)
@@ -464,6 +467,29 @@ def label_moment(label: str, today: date, tz: tzinfo) -> datetime:
     elif day > today and len(label.split()[0]) <= 5:
         day = day.replace(year=day.year - 1)  # "dd/mm" of last year
     return datetime.combine(day, moment, tzinfo=tz)
+
+
+def _short_label(label: str, today: date, tz: tzinfo) -> datetime | None:
+    """`HHhMM` and `dd/mm/yy`, nearly every label, without the regexes.
+
+    None for anything else (other digits than ASCII, impossible values):
+    `label_moment` reads it then, to the same result.
+    """
+    if not label.isascii():
+        return None
+    try:
+        if len(label) == 5 and label[2] == "h" and (label[:2] + label[3:]).isdigit():
+            return datetime.combine(
+                today, time(int(label[:2]), int(label[3:])), tzinfo=tz
+            )
+        if len(label) == 8 and label[2] == label[5] == "/":
+            digits = label[:2] + label[3:5] + label[6:]
+            if digits.isdigit():
+                day = date(2000 + int(label[6:]), int(label[3:5]), int(label[:2]))
+                return datetime.combine(day, time(0), tzinfo=tz)
+    except ValueError:
+        return None
+    return None
 
 
 def discussion_message(discussion: Discussion, today: date, tz: tzinfo) -> Message:
