@@ -75,17 +75,24 @@ def value(node: Any, *path: str) -> Any:
 def items(node: Any, *path: str) -> list[dict[str, Any]]:
     """A list at `path` (bare, or wrapped as `{V: [...]}`); [] when absent."""
     found = value(node, *path) if path else node
-    if (type(found) is dict or isinstance(found, Mapping)) and "V" in found:
-        found = found["V"]
-    if found is None:
-        return []
-    if type(found) is not list and not isinstance(found, list):
-        raise ProtocolError("PRONOTE sent an object where a list belongs")
+    # `value` has unwrapped `{V: [...]}` already, nearly always: no ABC checks.
+    if type(found) is not list:
+        if isinstance(found, Mapping) and "V" in found:
+            found = found["V"]
+        if found is None:
+            return []
+        if not isinstance(found, list):
+            raise ProtocolError("PRONOTE sent an object where a list belongs")
     return [row for row in found if type(row) is dict or isinstance(row, dict)]
 
 
 def text(node: Any, *path: str) -> str:
     """A string at `path`, stripped; '' when absent."""
+    if len(path) == 1 and type(node) is dict:
+        # A plain string under the key: what `value` would return, without it.
+        found = node.get(path[0])
+        if type(found) is str:
+            return found.strip()
     found = value(node, *path)
     if type(found) is str:  # nearly always: no str() copy, no union check
         return found.strip()
