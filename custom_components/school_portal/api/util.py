@@ -233,7 +233,7 @@ def parse_clock(value: str | None) -> time | None:
 
 def stable_id(*parts: object) -> str:
     """A short id derived from content, for items the portal gives no id."""
-    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode())
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode())
     return digest.hexdigest()[:16]
 
 

@@ -348,7 +348,8 @@ def parse_lesson(
         status = LessonStatus.EXAM
     else:
         status = LessonStatus.NORMAL
-    note = " ".join(part for part in (status_text, text(row, "memo")) if part)
+    memo = text(row, "memo")
+    note = f"{status_text} {memo}" if status_text and memo else status_text or memo
     return Lesson(
         uid=lesson_uid(student, start, subject),
         start=start,
