@@ -74,6 +74,30 @@ def test_response_pipeline_has_no_hex_step() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, 2.5, "\u00e9"], "b": {"V": null}}',
+        '{"n": NaN, "big": 123456789012345678901234567890}',
+        '{"lone": "\\ud800"}',
+        '{"same": 1, "same": 2}',
+    ],
+)
+def test_replies_read_as_the_standard_library_reads_them(text: str) -> None:
+    """orjson reads replies; what it refuses, json reads: json's result always."""
+    keys = Keys(iv=crypto.md5(b"seed"))
+    sealed = keys.encrypt(crypto.deflate(text.encode())).hex()
+    found = keys.decode_response(sealed, compress=True, encrypt=True)
+    assert repr(found) == repr(json.loads(text))
+    assert repr(crypto.json_loads(text)) == repr(json.loads(text))
+
+
+def test_deflate_is_the_compressobj_stream() -> None:
+    data = b"0123456789ABCDEF" * 300 + "é".encode()
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert crypto.deflate(data) == compressor.compress(data) + compressor.flush()
+
+
 def test_password_key_formula() -> None:
     digest = hashlib.sha256(b"ALEApass").hexdigest().upper()
     assert (

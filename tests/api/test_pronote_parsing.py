@@ -153,6 +153,28 @@ def test_values_and_dates() -> None:
     assert parse.grade_text("14,5") == "14,5"
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("18/11/2026 08:55:07", datetime(2026, 11, 18, 8, 55, 7, tzinfo=TZ)),
+        # The next midnight for `fromisoformat` on 3.14; this day's for PRONOTE.
+        ("18/11/2026 24:00:00", datetime(2026, 11, 18, tzinfo=TZ)),
+        ("18/11/2026 08:55:61", datetime(2026, 11, 18, tzinfo=TZ)),
+        # Digits of another script: the regexes take them, `fromisoformat` not.
+        ("\u0661\u0668/11/2026 08:55:00", datetime(2026, 11, 18, 8, 55, tzinfo=TZ)),
+        ("31/02/2027 08:00:00", None),
+        ("18-11-2026 08:55:00", None),
+        ("18/11/2026T08:55:00", datetime(2026, 11, 18, tzinfo=TZ)),
+        (" 8/11/2026 08:55:00", datetime(2026, 11, 8, 8, 55, tzinfo=TZ)),
+    ],
+)
+def test_full_moments_read_like_any_other(raw: str, expected: datetime | None) -> None:
+    """The fast path of `dd/mm/yyyy HH:MM:SS` answers what the regexes would."""
+    found = parse.parse_moment(raw, TZ)
+    assert found == expected
+    assert found is None or found.tzinfo is TZ
+
+
 def test_label_moment() -> None:
     today = date(2026, 11, 18)  # a Wednesday
     assert parse.label_moment("09h15", today, TZ) == datetime(
@@ -163,6 +185,15 @@ def test_label_moment() -> None:
     )
     assert parse.label_moment("03/11/26", today, TZ).date() == date(2026, 11, 3)
     assert parse.label_moment("20/12", today, TZ).date() == date(2025, 12, 20)
+    # Impossible values: midnight of today, as the regexes read them.
+    assert parse.label_moment("25h00", today, TZ) == datetime(2026, 11, 18, tzinfo=TZ)
+    assert parse.label_moment("31/02/26", today, TZ) == datetime(
+        2026, 11, 18, tzinfo=TZ
+    )
+    # Digits of another script: the regexes take them.
+    assert parse.label_moment("\u0660\u0667h30", today, TZ) == datetime(
+        2026, 11, 18, 7, 30, tzinfo=TZ
+    )
 
 
 def test_lesson_status_and_end() -> None:
@@ -174,6 +205,8 @@ def test_lesson_status_and_end() -> None:
                 {"G": 3, "L": "BAR R."},
                 {"G": 17, "L": "101"},
                 {"G": 2, "L": "grp"},
+                {"G": 17, "L": {"V": " 102 "}},
+                {"G": 3, "L": " "},
             ]
         },
         "place": 9,
@@ -186,7 +219,7 @@ def test_lesson_status_and_end() -> None:
     assert (lesson.subject, lesson.teachers, lesson.rooms) == (
         "Maths",
         ("BAR R.",),
-        ("101",),
+        ("101", "102"),
     )
     assert lesson.status is LessonStatus.NORMAL
     cancelled = parse.parse_lesson(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import html
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.school_portal.api import util
 from custom_components.school_portal.api.errors import ConfigurationError
 from custom_components.school_portal.api.util import (
     as_int,
@@ -42,6 +44,29 @@ JERUSALEM = ZoneInfo("Asia/Jerusalem")
 )
 def test_html_to_text(markup: str | None, text: str) -> None:
     assert html_to_text(markup) == text
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<div>Lire le chapitre 1</div><div>et r&eacute;pondre</div>",
+        "<P>Lire &amp;lt; r&#233;sumer<BR />fin</P>",
+        "<b>gras</b> et <span>fin</span>",
+        "a < b<br>c",
+        "<p style='x'>attribut</p>",
+        "<script>x()</script>texte",
+        "<!-- note -->texte<textarea>&amp;</textarea>",
+        "&nbsp;<li>un\u00a0 deux</li>",
+    ],
+)
+def test_bare_tags_read_as_the_parser_reads_them(markup: str) -> None:
+    """The shortcut for bare tags gives the HTML parser's text, or steps aside."""
+    parser = util._TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    raw = html.unescape("".join(parser.parts))
+    lines = (util._SPACES.sub(" ", line).strip() for line in raw.splitlines())
+    assert html_to_text(markup) == "\n".join(line for line in lines if line)
 
 
 def test_base64_html_to_text() -> None:

@@ -121,12 +121,46 @@ class _TextExtractor(HTMLParser):
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
+# Bare tags (no attributes) of elements whose content is plain text.
+_BARE_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*/?>")
+_PLAIN_ELEMENTS = _BLOCK_TAGS | {
+    "a", "b", "i", "u", "s", "em", "strong", "span", "small", "sup", "sub",
+    "font", "table", "tbody", "thead", "td", "th",
+}  # fmt: skip
+
+
+def _simple_html(value: str) -> str | None:
+    """What `_TextExtractor` collects from a fragment of bare tags, without it.
+
+    Homework and messages are mostly `<div>…</div>`: the parser's per-tag
+    work was most of their parsing. None when a tag has attributes, is of
+    another element, or a `<` is no tag: the parser reads those.
+    """
+    parts: list[str] = []
+    position = tags = 0
+    for match in _BARE_TAG.finditer(value):
+        name = match.group(2).lower()
+        if name not in _PLAIN_ELEMENTS:
+            return None
+        parts.append(html.unescape(value[position : match.start()]))
+        if name in _BLOCK_TAGS:
+            parts.append("\n")
+        position = match.end()
+        tags += 1
+    if value.count("<") != tags:
+        return None
+    parts.append(html.unescape(value[position:]))
+    return "".join(parts)
+
+
 def html_to_text(value: str | None) -> str:
     """Turn an HTML fragment (or plain text) into tidy plain text."""
     if not value:
         return ""
     if "<" not in value and "&" not in value:
         raw = value
+    elif (simple := _simple_html(value)) is not None:
+        raw = html.unescape(simple)
     else:
         parser = _TextExtractor()
         parser.feed(value)
@@ -199,7 +233,7 @@ def parse_clock(value: str | None) -> time | None:
 
 def stable_id(*parts: object) -> str:
     """A short id derived from content, for items the portal gives no id."""
-    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode())
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode())
     return digest.hexdigest()[:16]
 
 

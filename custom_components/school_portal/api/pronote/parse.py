@@ -75,18 +75,29 @@ def value(node: Any, *path: str) -> Any:
 def items(node: Any, *path: str) -> list[dict[str, Any]]:
     """A list at `path` (bare, or wrapped as `{V: [...]}`); [] when absent."""
     found = value(node, *path) if path else node
-    if isinstance(found, Mapping) and "V" in found:
-        found = found["V"]
-    if found is None:
-        return []
-    if not isinstance(found, list):
-        raise ProtocolError("PRONOTE sent an object where a list belongs")
-    return [row for row in found if isinstance(row, dict)]
+    # `value` has unwrapped `{V: [...]}` already, nearly always: no ABC checks.
+    if type(found) is not list:
+        if isinstance(found, Mapping) and "V" in found:
+            found = found["V"]
+        if found is None:
+            return []
+        if not isinstance(found, list):
+            raise ProtocolError("PRONOTE sent an object where a list belongs")
+    return [row for row in found if type(row) is dict or isinstance(row, dict)]
 
 
 def text(node: Any, *path: str) -> str:
     """A string at `path`, stripped; '' when absent."""
+    if len(path) == 1 and type(node) is dict:
+        # A plain string under the key: what `value` would return, without it.
+        found = node.get(path[0])
+        if type(found) is str:
+            return found.strip()
     found = value(node, *path)
+    if type(found) is str:  # nearly always: no str() copy, no union check
+        return found.strip()
+    if found is None:
+        return ""
     return str(found).strip() if isinstance(found, str | int | float) else ""
 
 
@@ -110,6 +121,10 @@ def parse_day(raw: Any, today: date | None = None) -> date | None:
 
 def parse_moment(raw: Any, tz: tzinfo) -> datetime | None:
     """A PRONOTE date-time (`dd/mm/yyyy HH:MM:SS`, `dd/mm/yy HHhMM`) in `tz`."""
+    if type(raw) is str and len(raw) == 19:
+        full = _full_moment(raw, tz)
+        if full is not None:
+            return full
     day = parse_day(raw)
     if day is None:
         return None
@@ -123,6 +138,25 @@ def parse_moment(raw: Any, tz: tzinfo) -> datetime | None:
         except ValueError:
             moment = time(0)
     return datetime.combine(day, moment, tzinfo=tz)
+
+
+def _full_moment(raw: str, tz: tzinfo) -> datetime | None:
+    """`dd/mm/yyyy HH:MM:SS`, the form of every lesson and message, read in C.
+
+    Two regexes and a combine per value were most of a lesson's parsing. None
+    for anything else: `parse_moment` reads it then. `fromisoformat` takes
+    ASCII digits only (the regexes take any digit: those go the slow way) and
+    reads 24:00:00 as the next midnight (the slow way: this day's midnight).
+    """
+    if raw[2] != "/" or raw[5] != "/" or raw[10] != " " or raw[13] != ":":
+        return None
+    if raw[16] != ":" or raw[11:13] == "24":
+        return None
+    try:
+        moment = datetime.fromisoformat(f"{raw[6:10]}-{raw[3:5]}-{raw[:2]}T{raw[11:]}")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=tz)
 
 
 def parse_domain(raw: str) -> set[int]:
@@ -227,12 +261,18 @@ def parse_student(
 # --- Timetable and homework -----------------------------------------------------
 
 
-def _contents(row: Mapping[str, Any], genre: int) -> tuple[str, ...]:
-    return tuple(
-        text(item, "L")
-        for item in items(row, "ListeContenus")
-        if item.get("G") == genre and text(item, "L")
-    )
+def _contents(row: Mapping[str, Any], *genres: int) -> list[tuple[str, ...]]:
+    """The labels of `ListeContenus` of each genre, in order: one pass for all."""
+    found: dict[int, list[str]] = {genre: [] for genre in genres}
+    for item in items(row, "ListeContenus"):
+        genre = item.get("G")
+        if genre in genres:
+            label = item.get("L")
+            # A plain string nearly always: `text` only for wrapped ones.
+            label = label.strip() if type(label) is str else text(item, "L")
+            if label:
+                found[genre].append(label)
+    return [tuple(found[genre]) for genre in genres]
 
 
 def lesson_uid(student: Student, start: datetime, subject: str) -> str:
@@ -297,7 +337,7 @@ def parse_lesson(
     end = parse_moment(value(row, "DateDuCoursFin"), tz)
     if end is None:
         end = lesson_end(start, row, grid)
-    subjects = _contents(row, GENRE_SUBJECT)
+    subjects, teachers, rooms = _contents(row, GENRE_SUBJECT, GENRE_TEACHER, GENRE_ROOM)
     subject = subjects[0] if subjects else text(row, "L") or "?"
     status_text = text(row, "Statut")
     if row.get("estAnnule"):
@@ -308,14 +348,15 @@ def parse_lesson(
         status = LessonStatus.EXAM
     else:
         status = LessonStatus.NORMAL
-    note = " ".join(part for part in (status_text, text(row, "memo")) if part)
+    memo = text(row, "memo")
+    note = f"{status_text} {memo}" if status_text and memo else status_text or memo
     return Lesson(
         uid=lesson_uid(student, start, subject),
         start=start,
         end=end,
         subject=subject,
-        teachers=_contents(row, GENRE_TEACHER),
-        rooms=_contents(row, GENRE_ROOM),
+        teachers=teachers,
+        rooms=rooms,
         status=status,
         note=note or None,
     )
@@ -415,6 +456,9 @@ _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "diman
 
 def label_moment(label: str, today: date, tz: tzinfo) -> datetime:
     """`libelleDate`: `dd/mm[/yy]`, `HHhMM` (today) or `weekday HHhMM`."""
+    short = _short_label(label, today, tz)
+    if short is not None:
+        return short
     clock = _CLOCK.search(label)
     try:
         moment = time(int(clock.group(1)), int(clock.group(2))) if clock else time(0)
@@ -431,6 +475,29 @@ def label_moment(label: str, today: date, tz: tzinfo) -> datetime:
     elif day > today and len(label.split()[0]) <= 5:
         day = day.replace(year=day.year - 1)  # "dd/mm" of last year
     return datetime.combine(day, moment, tzinfo=tz)
+
+
+def _short_label(label: str, today: date, tz: tzinfo) -> datetime | None:
+    """`HHhMM` and `dd/mm/yy`, nearly every label, without the regexes.
+
+    None for anything else (other digits than ASCII, impossible values):
+    `label_moment` reads it then, to the same result.
+    """
+    if not label.isascii():
+        return None
+    try:
+        if len(label) == 5 and label[2] == "h" and (label[:2] + label[3:]).isdigit():
+            return datetime.combine(
+                today, time(int(label[:2]), int(label[3:])), tzinfo=tz
+            )
+        if len(label) == 8 and label[2] == label[5] == "/":
+            digits = label[:2] + label[3:5] + label[6:]
+            if digits.isdigit():
+                day = date(2000 + int(label[6:]), int(label[3:5]), int(label[:2]))
+                return datetime.combine(day, time(0), tzinfo=tz)
+    except ValueError:
+        return None
+    return None
 
 
 def discussion_message(discussion: Discussion, today: date, tz: tzinfo) -> Message:

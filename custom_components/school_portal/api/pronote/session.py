@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
-import json
 import re
 import time as monotonic_time
 from collections.abc import Mapping
@@ -36,6 +35,7 @@ from .crypto import (
     decimal_bytes,
     direct_challenge,
     from_hex,
+    json_loads,
     md5,
     password_key,
     rsa_encrypt,
@@ -329,7 +329,7 @@ class PronoteSession:
         if iv_after is not None:
             self.keys.iv = iv_after
         try:
-            reply = json.loads(response.text)
+            reply = json_loads(response.text)
         except ValueError as err:
             check_error_page(response.text)
             raise ProtocolError(
