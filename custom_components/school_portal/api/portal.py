@@ -210,7 +210,7 @@ _PORTALS: dict[str, PortalInfo] = {}
 PORTALS: Mapping[str, PortalInfo] = MappingProxyType(_PORTALS)
 
 # Modules of this package that are not portals.
-_NOT_PORTALS = frozenset({"client", "errors", "models", "portal", "util"})
+_NOT_PORTALS = frozenset({"client", "errors", "models", "portal", "push", "util"})
 
 
 def register(info: PortalInfo) -> PortalInfo:
