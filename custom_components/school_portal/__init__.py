@@ -7,12 +7,15 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.typing import ConfigType
 
 from .config_flow import SchoolPortalConfigFlow, async_renewed_title, entry_unique_id
 from .const import DOMAIN, LOGGER
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
+from .frontend import async_register_card
 from .stores import HomeworkDoneStore, SeenStore
 
 PLATFORMS: list[Platform] = [
@@ -21,6 +24,14 @@ PLATFORMS: list[Platform] = [
     Platform.SENSOR,
     Platform.TODO,
 ]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up what every entry shares: the school-day card."""
+    await async_register_card(hass)
+    return True
 
 
 async def async_setup_entry(
