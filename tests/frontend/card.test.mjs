@@ -9,6 +9,7 @@ import {
   dayKey,
   dayLabel,
   dayToShow,
+  defineWhenReady,
   direction,
   escapeHtml,
   findPupils,
@@ -104,6 +105,13 @@ describe("pupils from the registries", () => {
       translation_key: "homework",
       device_id: "dev-b",
     },
+    // The event entity shares the to-do list's translation key.
+    "event.b_homework": {
+      entity_id: "event.b_homework",
+      platform: "school_portal",
+      translation_key: "homework",
+      device_id: "dev-b",
+    },
     "sensor.b_unread": {
       entity_id: "sensor.b_unread",
       platform: "school_portal",
@@ -144,6 +152,13 @@ describe("pupils from the registries", () => {
         homework: "todo.b_homework",
         unread: "sensor.b_unread",
       },
+      { deviceId: "dev-a", name: "Zoe", timetable: "calendar.a_timetable" },
+    ]);
+  });
+
+  it("passes over entities without a state", () => {
+    const states = { "calendar.a_timetable": { state: "off" } };
+    assert.deepEqual(findPupils(entities, devices, undefined, states), [
       { deviceId: "dev-a", name: "Zoe", timetable: "calendar.a_timetable" },
     ]);
   });
@@ -382,5 +397,46 @@ describe("labels and rendering", () => {
       now,
     );
     assert.doesNotMatch(html, /class="(day|section|unread)/);
+  });
+});
+
+describe("defining the element", () => {
+  function registry(defined) {
+    return { get: (name) => defined.has(name), defined };
+  }
+
+  it("waits for the frontend's registry, then defines once", () => {
+    const names = new Set();
+    const current = registry(names);
+    const defined = [];
+    const waits = [];
+    const run = () =>
+      defineWhenReady(
+        () => current,
+        (r) => {
+          defined.push("card");
+          r.defined.add("school-day-card");
+        },
+        (next) => waits.push(next),
+      );
+    run();
+    assert.equal(defined.length, 0);
+    assert.equal(waits.length, 1);
+    names.add("home-assistant");
+    waits.shift()();
+    assert.deepEqual(defined, ["card"]);
+    run();
+    assert.deepEqual(defined, ["card"]);
+  });
+
+  it("defines anyway when the frontend never shows", () => {
+    const defined = [];
+    defineWhenReady(
+      () => registry(new Set()),
+      () => defined.push("card"),
+      (next) => next(),
+      3,
+    );
+    assert.deepEqual(defined, ["card"]);
   });
 });

@@ -7,11 +7,12 @@
 export const DOMAIN = "school_portal";
 export const CARD_TYPE = "school-day-card";
 
-// The entities' translation keys (entity.py, calendar.py, todo.py, sensor.py).
+// The entities the card reads, by domain and translation key (calendar.py,
+// todo.py, sensor.py): the event entities share some keys.
 export const KEYS = {
-  timetable: "timetable",
-  homework: "homework",
-  unread: "unread_messages",
+  timetable: "calendar.timetable",
+  homework: "todo.homework",
+  unread: "sensor.unread_messages",
 };
 
 // How far ahead a day with lessons is looked for (a long weekend or a week
@@ -154,15 +155,19 @@ export function format(text, values) {
 /**
  * The pupils: School Portal devices with a timetable, homework or unread
  * sensor, found through the registries the frontend gives (platform and
- * translation key, never names). Sorted by the device's name.
+ * translation key, never names). Sorted by the device's name. Given the
+ * states, entities without one (not loaded, or left in the registry) are
+ * passed over.
  */
-export function findPupils(entities, devices, deviceId) {
+export function findPupils(entities, devices, deviceId, states) {
   const byDevice = new Map();
   for (const entity of Object.values(entities || {})) {
     if (entity.platform !== DOMAIN || !entity.device_id) continue;
     if (deviceId && entity.device_id !== deviceId) continue;
+    if (states && !states[entity.entity_id]) continue;
+    const domain = entity.entity_id.split(".")[0];
     const role = Object.keys(KEYS).find(
-      (key) => KEYS[key] === entity.translation_key,
+      (key) => KEYS[key] === `${domain}.${entity.translation_key}`,
     );
     if (!role) continue;
     const device = (devices || {})[entity.device_id] || {};
@@ -368,6 +373,26 @@ export function escapeHtml(text) {
   );
 }
 
+/**
+ * What the card shows of one pupil, from the calendar's events and the to-do
+ * items (null where reading them failed).
+ */
+export function pupilView(events, todo, words, now, timeZone, config = {}) {
+  const lessons = (events || []).map((event) => toLesson(event, words));
+  const day = dayToShow(lessons, now, timeZone);
+  return {
+    day,
+    lessons: lessonsOn(lessons, day, timeZone),
+    homework: homeworkDueNext(
+      todo?.items,
+      dayKey(now, timeZone),
+      config.homework_count || HOMEWORK_SHOWN,
+      timeZone,
+    ),
+    failed: events === null || todo === null,
+  };
+}
+
 /** The card's HTML for one pupil's day (pure, so that it is tested too). */
 export function renderPupil(pupil, view, hass, now) {
   const language = hass.language;
@@ -380,13 +405,14 @@ export function renderPupil(pupil, view, hass, now) {
             lesson.status === "normal"
               ? ""
               : `<span class="mark ${lesson.status}">${escapeHtml(words[lesson.status] || lesson.status)}</span>`;
+          // <bdi>: a Latin name in a Hebrew card keeps its own order.
           const details = [lesson.location, ...lesson.details]
             .filter(Boolean)
-            .map(escapeHtml)
+            .map((text) => `<bdi>${escapeHtml(text)}</bdi>`)
             .join(" · ");
           return `<li class="lesson ${lesson.status}">
             <span class="time">${escapeHtml(timeLabel(lesson.start, language, timeZone))}</span>
-            <span class="what"><span class="subject">${escapeHtml(lesson.subject)}</span>${mark}
+            <span class="what"><bdi class="subject">${escapeHtml(lesson.subject)}</bdi>${mark}
               ${details ? `<span class="details">${details}</span>` : ""}</span>
           </li>`;
         })
@@ -396,9 +422,9 @@ export function renderPupil(pupil, view, hass, now) {
     ? view.homework
         .map(
           (item) => `<li class="homework">
-            <span class="subject">${escapeHtml(item.summary)}</span>
+            <bdi class="subject">${escapeHtml(item.summary)}</bdi>
             <span class="due">${escapeHtml(dayLabel(item.dueDay, now, language, timeZone, "short"))}</span>
-            ${item.description ? `<span class="details">${escapeHtml(item.description)}</span>` : ""}
+            ${item.description ? `<bdi class="details">${escapeHtml(item.description)}</bdi>` : ""}
           </li>`,
         )
         .join("")
@@ -410,7 +436,8 @@ export function renderPupil(pupil, view, hass, now) {
           view.unread ? format(words.unread, { count: view.unread }) : words.all_read,
         )}</span>`;
   return `<section class="pupil">
-    <div class="head"><span class="name">${escapeHtml(pupil.name)}</span>${unread}</div>
+    <div class="head"><bdi class="name">${escapeHtml(pupil.name)}</bdi>${unread}</div>
+    ${view.failed ? `<div class="note">${escapeHtml(words.failed)}</div>` : ""}
     ${
       pupil.timetable
         ? `<div class="day">${escapeHtml(dayLabel(view.day, now, language, timeZone))}</div>
@@ -495,7 +522,12 @@ export class SchoolDayCard extends Base {
   }
 
   _pupilsOf(hass) {
-    return findPupils(hass.entities, hass.devices, this._config?.device_id);
+    return findPupils(
+      hass.entities,
+      hass.devices,
+      this._config?.device_id,
+      hass.states,
+    );
   }
 
   // Read again when an entity of ours changed, the language changed, or the
@@ -549,26 +581,20 @@ export class SchoolDayCard extends Base {
     const views = {};
     await Promise.all(
       this._pupils.map(async (pupil) => {
+        // One list failing (a portal down) leaves the rest of the card.
         const [events, todo] = await Promise.all([
           pupil.timetable
-            ? hass.callApi("GET", `calendars/${pupil.timetable}?${range(now)}`)
+            ? hass
+                .callApi("GET", `calendars/${pupil.timetable}?${range(now)}`)
+                .catch(() => null)
             : [],
           pupil.homework
-            ? hass.callWS({ type: "todo/item/list", entity_id: pupil.homework })
+            ? hass
+                .callWS({ type: "todo/item/list", entity_id: pupil.homework })
+                .catch(() => null)
             : { items: [] },
         ]);
-        const lessons = events.map((event) => toLesson(event, words));
-        const day = dayToShow(lessons, now, timeZone);
-        views[pupil.deviceId] = {
-          day,
-          lessons: lessonsOn(lessons, day, timeZone),
-          homework: homeworkDueNext(
-            todo.items,
-            dayKey(now, timeZone),
-            this._config.homework_count || HOMEWORK_SHOWN,
-            timeZone,
-          ),
-        };
+        views[pupil.deviceId] = pupilView(events, todo, words, now, timeZone, this._config);
       }),
     );
     this._views = views;
@@ -618,15 +644,37 @@ export class SchoolDayCard extends Base {
   }
 }
 
-if (globalThis.customElements && !customElements.get(CARD_TYPE)) {
-  customElements.define(CARD_TYPE, SchoolDayCard);
+/**
+ * Define the card once the frontend's own elements are defined. The frontend
+ * installs its own custom element registry while it loads (this module loads
+ * alongside); an element defined in the browser's registry before then is
+ * unknown to it, and dashboards would say the card does not exist.
+ */
+export function defineWhenReady(registry, define, wait, tries = 600) {
+  if (registry().get(CARD_TYPE)) return;
+  if (registry().get("home-assistant") || tries <= 0) {
+    define(registry());
+    return;
+  }
+  wait(() => defineWhenReady(registry, define, wait, tries - 1));
+}
+
+if (globalThis.customElements) {
+  defineWhenReady(
+    () => globalThis.customElements,
+    (registry) => registry.define(CARD_TYPE, SchoolDayCard),
+    (next) => setTimeout(next, 50),
+  );
   const words = strings(globalThis.navigator?.language);
   globalThis.customCards = globalThis.customCards || [];
-  globalThis.customCards.push({
-    type: CARD_TYPE,
-    name: words.name,
-    description: words.description,
-    preview: true,
-    documentationURL: "https://github.com/school-portal/ha-school-portal#the-school-day-card",
-  });
+  if (!globalThis.customCards.some((card) => card.type === CARD_TYPE)) {
+    globalThis.customCards.push({
+      type: CARD_TYPE,
+      name: words.name,
+      description: words.description,
+      preview: true,
+      documentationURL:
+        "https://github.com/school-portal/ha-school-portal#the-school-day-card",
+    });
+  }
 }
