@@ -91,6 +91,11 @@ class Shot:
     then_ready: str | None = None
 
 
+def shown(path: Path) -> Path:
+    """A path as the developer reads it: from the project's root when inside."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 class Session(HomeAssistant):
     """The development login, as the screenshots need it."""
 
@@ -422,7 +427,7 @@ async def take(
         path = out / f"{shot.name}.png"
         await browser.screenshot(path)
         written.append(path)
-        print(f"==> {path.relative_to(ROOT)}", flush=True)
+        print(f"==> {shown(path)}", flush=True)
         await browser.send(
             "Page.removeScriptToEvaluateOnNewDocument", identifier=script["identifier"]
         )

@@ -498,6 +498,10 @@ export class SchoolDayCard extends Base {
       schema: [
         { name: "device_id", selector: { device: { integration: DOMAIN } } },
         { name: "title", selector: { text: {} } },
+        {
+          name: "homework_count",
+          selector: { number: { min: 1, max: 20, mode: "box" } },
+        },
       ],
     };
   }
