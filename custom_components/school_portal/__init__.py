@@ -7,13 +7,18 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.typing import ConfigType
 
 from .config_flow import SchoolPortalConfigFlow, async_renewed_title, entry_unique_id
 from .const import DOMAIN, LOGGER
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
+from .services import async_setup_services
 from .stores import HomeworkDoneStore, SeenStore
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS: list[Platform] = [
     Platform.CALENDAR,
@@ -21,6 +26,12 @@ PLATFORMS: list[Platform] = [
     Platform.SENSOR,
     Platform.TODO,
 ]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, once for every entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(
@@ -127,6 +138,8 @@ async def async_remove_config_entry_device(
     if entry.state is not ConfigEntryState.LOADED:
         return True
     coordinator = entry.runtime_data
+    if coordinator.account_identifier in device.identifiers:
+        return False
     return not any(
         coordinator.device_identifier(student_id) in device.identifiers
         for student_id in coordinator.data
