@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 
 import custom_components.school_portal as integration
 from custom_components.school_portal import async_remove_config_entry_device
-from custom_components.school_portal.api.errors import ConnectionFailed
+from custom_components.school_portal.api.errors import ConnectionFailed, NotSupported
 from custom_components.school_portal.api.models import Capability
 from custom_components.school_portal.const import DOMAIN
 from custom_components.school_portal.services import MIN_REFRESH_GAP
@@ -452,6 +452,9 @@ async def test_mark_messages_read_unsupported(
     requests = sandbox.log.count()
     assert await refused(hass, "mark_messages_read", target) == "no_messages_read"
     assert sandbox.log.count() == requests
+    # The client refuses too, should anything ask it.
+    with pytest.raises(NotSupported):
+        await portal_integration.runtime_data.client.mark_messages_read()
 
 
 async def test_last_update_sensor(
