@@ -16,6 +16,7 @@ from .config_flow import SchoolPortalConfigFlow, async_renewed_title, entry_uniq
 from .const import DOMAIN, LOGGER
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 from .frontend import async_register_card
+from .services import async_setup_services
 from .stores import HomeworkDoneStore, SeenStore
 
 PLATFORMS: list[Platform] = [
@@ -29,7 +30,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up what every entry shares: the school-day card."""
+    """Set up what every entry shares: the actions and the school-day card."""
+    async_setup_services(hass)
     await async_register_card(hass)
     return True
 
@@ -138,6 +140,8 @@ async def async_remove_config_entry_device(
     if entry.state is not ConfigEntryState.LOADED:
         return True
     coordinator = entry.runtime_data
+    if coordinator.account_identifier in device.identifiers:
+        return False
     return not any(
         coordinator.device_identifier(student_id) in device.identifiers
         for student_id in coordinator.data

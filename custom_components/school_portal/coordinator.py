@@ -17,7 +17,10 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import (
+    TimestampDataUpdateCoordinator,
+    UpdateFailed,
+)
 from homeassistant.util import dt as dt_util
 
 from .api import PortalClient, create_client
@@ -97,8 +100,12 @@ def _failure[E: HomeAssistantError](
     )
 
 
-class SchoolPortalCoordinator(DataUpdateCoordinator[PortalData]):
-    """Polls one portal login for all of its pupils."""
+class SchoolPortalCoordinator(TimestampDataUpdateCoordinator[PortalData]):
+    """Polls one portal login for all of its pupils.
+
+    Timestamped: the last-update sensor and the refresh action read when
+    the portal last answered.
+    """
 
     config_entry: SchoolPortalConfigEntry
     # Set in _async_setup: the school's time zone is loaded off the event
@@ -274,6 +281,11 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[PortalData]):
         """The device registry identifier of a pupil."""
         return (DOMAIN, f"{self.config_entry.unique_id}_{student_id}")
 
+    @property
+    def account_identifier(self) -> tuple[str, str]:
+        """The device registry identifier of the login itself (no pupil's)."""
+        return (DOMAIN, f"{self.config_entry.unique_id}")
+
     @callback
     def _tend_devices(self, student_ids: set[str]) -> None:
         """Note when each pupil's device was last seen; drop those long gone.
@@ -299,7 +311,8 @@ class SchoolPortalCoordinator(DataUpdateCoordinator[PortalData]):
         for device in dr.async_entries_for_config_entry(
             registry, self.config_entry.entry_id
         ):
-            if device.identifiers & current:
+            # The login's own device stays as long as the entry.
+            if device.identifiers & (current | {self.account_identifier}):
                 continue
             key = next(
                 f"device|{name}"

@@ -15,10 +15,14 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .api import portal
 from .api.models import (
     AccountData,
     Average,
@@ -31,7 +35,8 @@ from .api.models import (
     Notification,
     StudentData,
 )
-from .coordinator import SchoolPortalConfigEntry
+from .const import CONF_PORTAL
+from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 from .entity import SchoolPortalEntity, add_described_entities
 
 PARALLEL_UPDATES = 0
@@ -303,8 +308,9 @@ async def async_setup_entry(
     entry: SchoolPortalConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up the sensors of every pupil."""
+    """Set up the sensors of every pupil, and the login's last update."""
     add_described_entities(entry, async_add_entities, SENSORS, SchoolPortalSensor)
+    async_add_entities([LastUpdateSensor(entry.runtime_data)])
 
 
 class SchoolPortalSensor(SchoolPortalEntity, SensorEntity):
@@ -373,3 +379,40 @@ class SchoolPortalSensor(SchoolPortalEntity, SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self._pupil())
+
+
+LAST_UPDATE = SensorEntityDescription(
+    key="last_update",
+    translation_key="last_update",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class LastUpdateSensor(CoordinatorEntity[SchoolPortalCoordinator], SensorEntity):
+    """When the portal last answered a refresh: on the login's own device."""
+
+    _attr_has_entity_name = True
+    entity_description = LAST_UPDATE
+
+    def __init__(self, coordinator: SchoolPortalCoordinator) -> None:
+        """Tie the sensor to a device of the login (no pupil's)."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"{entry.unique_id}_{LAST_UPDATE.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={coordinator.account_identifier},
+            entry_type=DeviceEntryType.SERVICE,
+            name=entry.title,
+            manufacturer=portal(entry.data[CONF_PORTAL]).maker,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Always: when the portal fails, when it last answered matters most."""
+        return True
+
+    @property
+    def native_value(self) -> datetime | None:
+        """The end of the last refresh that worked."""
+        return self.coordinator.last_update_success_time

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar, Self
 
@@ -198,6 +198,10 @@ class PortalClient(ABC):
     async def set_homework_done(self, student: Student, uid: str, done: bool) -> None:
         """Write a homework's done state back to the portal."""
         raise NotSupported(f"{self.portal} cannot store homework status")
+
+    async def mark_messages_read(self, uids: Collection[str] | None = None) -> int:
+        """Mark inbox messages read (those of `uids`, else all); how many were."""
+        raise NotSupported(f"{self.portal} cannot mark messages read")
 
     async def close(self) -> None:
         """Forget the session (the aiohttp session belongs to the caller)."""

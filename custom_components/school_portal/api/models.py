@@ -25,6 +25,8 @@ class Capability(StrEnum):
     HOMEWORK = "homework"
     HOMEWORK_DONE = "homework_done"
     MESSAGES = "messages"
+    # Marks inbox messages read on the portal.
+    MESSAGES_READ = "messages_read"
     DISCIPLINE = "discipline"
     GRADES = "grades"
     EXAMS = "exams"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
@@ -75,6 +75,7 @@ class PronoteClient(PronoteReads):
             Capability.HOMEWORK,  # PageCahierDeTexte
             Capability.HOMEWORK_DONE,  # SaisieTAFFaitEleve
             Capability.MESSAGES,  # ListeMessagerie
+            Capability.MESSAGES_READ,  # SaisieMessage pourLu
             Capability.DISCIPLINE,  # PagePresence
             Capability.GRADES,  # DernieresNotes
             Capability.MENUS,  # PageMenus
@@ -234,6 +235,22 @@ class PronoteClient(PronoteReads):
             )
         ]
         return sorted(found, key=lambda item: (item.due_date, item.subject, item.uid))
+
+    async def mark_messages_read(self, uids: Collection[str] | None = None) -> int:
+        """Mark unread discussions read (`SaisieMessage`), one call each.
+
+        A message's uid is its discussion's (the inbox lists discussions).
+        """
+        if self._wire is None:
+            await self._with_relogin(self._require_session)
+        unread = [
+            discussion
+            for discussion in await self.discussions(only_unread=True)
+            if discussion.unread and (uids is None or discussion.uid in uids)
+        ]
+        for discussion in unread:
+            await self.mark_discussion_read(discussion)
+        return len(unread)
 
     async def set_homework_done(self, student: Student, uid: str, done: bool) -> None:
         """Write the done state back (`SaisieTAFFaitEleve`)."""
