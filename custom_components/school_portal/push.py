@@ -24,6 +24,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import json_loads
 from homeassistant.util.network import is_local
@@ -151,7 +152,9 @@ class PushLink:
         kept = self._kept_subscription()
         webhook_id = entry.data.get(DATA_WEBHOOK_ID) or webhook.async_generate_id()
         url = None
-        if self.wanted:
+        # Set up here rather than as a dependency: only an entry that pushes
+        # needs it (Home Assistant's default configuration has it anyway).
+        if self.wanted and await async_setup_component(self.hass, webhook.DOMAIN, {}):
             url = callback_url(self.hass, webhook_id, entry.data.get(CONF_SERVER))
         if url is None:
             LOGGER.debug("Push is off or has no URL the server could reach: polling")
