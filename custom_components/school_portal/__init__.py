@@ -12,14 +12,17 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.typing import ConfigType
 
+from .api.push import PushSource
 from .config_flow import SchoolPortalConfigFlow, async_renewed_title, entry_unique_id
 from .const import DOMAIN, LOGGER
 from .coordinator import SchoolPortalConfigEntry, SchoolPortalCoordinator
 from .frontend import async_register_card
+from .push import PushLink
 from .services import async_setup_services
 from .stores import HomeworkDoneStore, SeenStore
 
 PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
     Platform.CALENDAR,
     Platform.EVENT,
     Platform.SENSOR,
@@ -49,7 +52,12 @@ async def async_setup_entry(
         title := await async_renewed_title(hass, entry, coordinator.client.account)
     ):
         hass.config_entries.async_update_entry(entry, title=title)
+    if isinstance(coordinator.client, PushSource):
+        coordinator.push = PushLink(coordinator, coordinator.client)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if coordinator.push:
+        # Last: nothing after it can fail the set-up and leave it subscribed.
+        await coordinator.push.async_start()
     return True
 
 
@@ -117,7 +125,11 @@ async def async_unload_entry(
 ) -> bool:
     """Unload a portal login."""
     if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
-        await entry.runtime_data.client.close()
+        coordinator = entry.runtime_data
+        if coordinator.push:
+            # While the client can still reach the portal.
+            await coordinator.push.async_stop()
+        await coordinator.client.close()
     return unloaded
 
 

@@ -27,6 +27,7 @@ from homeassistant.const import CONF_SCAN_INTERVAL, CONF_TIME_ZONE, CONF_USERNAM
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -69,6 +70,7 @@ from .const import (
     MIN_SCAN_INTERVAL,
 )
 from .coordinator import SchoolPortalConfigEntry, portal_session
+from .push import CONF_PUSH
 
 _SELECTORS: dict[FieldKind, TextSelector] = {
     FieldKind.URL: TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
@@ -711,16 +713,19 @@ _add_declared_steps()
 
 
 class SchoolPortalOptionsFlow(OptionsFlow):
-    """Polling, pupils and the school's time zone."""
+    """Polling, pupils, the school's time zone and push (where it can)."""
 
     def _current_options(self) -> dict[str, Any]:
         """The options in force, defaults filled in (a new entry stores none)."""
         options = self.config_entry.options
-        return {
+        current = {
             CONF_SCAN_INTERVAL: options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
             CONF_STUDENTS: list(options.get(CONF_STUDENTS, [])),
             CONF_TIME_ZONE: options.get(CONF_TIME_ZONE, self.hass.config.time_zone),
         }
+        if self.config_entry.runtime_data.push:
+            current[CONF_PUSH] = options.get(CONF_PUSH, True)
+        return current
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -783,6 +788,11 @@ class SchoolPortalOptionsFlow(OptionsFlow):
                 ),
             }
         )
+        if CONF_PUSH in current:
+            # Only for a portal that can call back.
+            schema = schema.extend(
+                {vol.Required(CONF_PUSH, default=current[CONF_PUSH]): BooleanSelector()}
+            )
         return self.async_show_form(
             step_id="init",
             data_schema=schema,

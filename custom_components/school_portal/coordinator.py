@@ -52,6 +52,7 @@ from .const import (
     WINDOW_DAYS_BEFORE,
 )
 from .news import NewItem, NewsDesk
+from .push import SAFETY_NET_INTERVAL, PushLink
 from .stores import HomeworkDoneStore
 
 type SchoolPortalConfigEntry = ConfigEntry[SchoolPortalCoordinator]
@@ -132,6 +133,8 @@ class SchoolPortalCoordinator(TimestampDataUpdateCoordinator[PortalData]):
         self.done = HomeworkDoneStore(hass, entry.entry_id)
         # What the portal's last "slow down" asked for, in seconds.
         self._retry_after: float | None = None
+        # Set up after the first refresh, for a client that can push.
+        self.push: PushLink | None = None
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -209,13 +212,18 @@ class SchoolPortalCoordinator(TimestampDataUpdateCoordinator[PortalData]):
         """Read every selected pupil, then look for new items."""
         self.news.forget()
         window = self._window()
+        if self.push:
+            self.push.before_refresh()
+        data: PortalData | None = None
         try:
             with self._portal_errors():
                 if self.client.account is None:
                     await self.client.login()
                 data = await self.client.refresh(self._selected_students(), window)
         finally:
-            self.update_interval = self._next_interval(self._retry_after)
+            self.update_interval = self._next_interval(
+                self._retry_after, failed=data is None
+            )
             # Re-logins inside a refresh rotate tokens too, failed or not.
             self._persist_session_state()
 
@@ -224,9 +232,17 @@ class SchoolPortalCoordinator(TimestampDataUpdateCoordinator[PortalData]):
         await self.news.async_publish(data, self.data, dt_util.now(self.tz))
         return data
 
-    def _next_interval(self, retry_after: float | None) -> timedelta:
-        """Poll less at night and in breaks, never sooner than the portal asked."""
+    def _next_interval(
+        self, retry_after: float | None, *, failed: bool = False
+    ) -> timedelta:
+        """Poll less at night and in breaks, never sooner than the portal asked.
+
+        While push is live the timer is a safety net; a failed read is still
+        retried at the normal interval.
+        """
         interval = self.scan_interval
+        if self.push and self.push.live and not failed:
+            interval = max(interval, SAFETY_NET_INTERVAL)
         now = dt_util.now(self.tz)
         if now.time() >= NIGHT_START or now.time() < NIGHT_END:
             interval = max(interval, NIGHT_INTERVAL)

@@ -10,12 +10,16 @@ from homeassistant.core import HomeAssistant
 
 from .api import PORTALS
 from .coordinator import SchoolPortalConfigEntry
+from .push import DATA_SUBSCRIPTION, DATA_WEBHOOK_ID
 
 # Every portal's login settings (each is a secret, or says who the family is
 # and where their school is), what its client persists and its second
 # factors' answers: from the declarations, so a new portal's are covered.
+# The webhook id is the only secret of a callback; its subscription names it.
 TO_REDACT = {
     *(key for info in PORTALS.values() for key in info.private_keys),
+    DATA_SUBSCRIPTION,
+    DATA_WEBHOOK_ID,
     "unique_id",
     "title",
 }
@@ -49,7 +53,7 @@ async def async_get_config_entry_diagnostics(
         }
         for index, data in enumerate(coordinator.data.values(), start=1)
     ]
-    return {
+    diagnostics = {
         "entry": async_redact_data(
             {
                 "title": entry.title,
@@ -78,3 +82,6 @@ async def async_get_config_entry_diagnostics(
         "update_interval": str(coordinator.update_interval),
         "pupils": pupils,
     }
+    if coordinator.push:
+        diagnostics["push"] = coordinator.push.diagnostics()
+    return diagnostics
