@@ -356,7 +356,12 @@ async def test_pupil_login_and_refresh(
     assert len(pupil.discipline) == 5
     assert data.account.unread_messages == 1
     assert [m.has_attachments for m in data.account.messages] == [True, False]
-    assert [n.uid for n in data.account.notifications] == ["event:5", "postit:41"]
+    # The week's timeline (not the absence of 5 Nov) and the homepage.
+    assert [n.text for n in data.account.notifications] == [
+        "Nouvelle évaluation · MATHEMATIQUES · Contrôle 1",
+        "Portes ouvertes",
+        "Photos de classe lundi",
+    ]
     # Past days are read where a lesson had homework due (18 Nov), coming
     # days from the list (19 and 23 Nov).
     assert sorted(c for c in fake.calls if "cahierdetexte/" in c) == [

@@ -553,7 +553,14 @@ def timeline_payload() -> list[dict[str, Any]]:
 def homepage_payload() -> dict[str, Any]:
     return {
         "evenements": [
-            {"id": 5, "libelle": "Portes ouvertes", "dateDebut": "2026-11-28"},
+            {"id": 5, "libelle": "Portes ouvertes", "dateDebut": "2026-11-16"},
+            {"id": 7, "libelle": "Plus tard", "dateDebut": "2026-12-16"},
+            {
+                "id": 8,
+                "libelle": "Passée",
+                "dateDebut": "16/12/2026",
+                "dateFin": "01/01/2027",
+            },
             {"id": 6},
         ],
         "postits": [
@@ -563,11 +570,17 @@ def homepage_payload() -> dict[str, Any]:
                 "contenu": b64("<p>Photos de classe lundi</p>"),
                 "dateCreation": "14/11/2026",
                 "dateDebut": "16/11/2026",
-                "dateFin": "16/11/2026",
+                "dateFin": "20/11/2026",
                 "cible": [],
                 "auteur": {"civilite": "M.", "prenom": "", "nom": "Principal"},
             },
             {"id": 42, "contenu": "", "dateCreation": "14/11/2026"},
+            {
+                "id": 43,
+                "contenu": b64("Fini"),
+                "dateDebut": "01/10/2026",
+                "dateFin": "02/10/2026",
+            },
         ],
     }
 
@@ -772,7 +785,9 @@ def test_timelines() -> None:
         "Absence · 1 demi-journée · Justifiée",
     ]
     assert timeline[1].uid == "VieScolaire:71:2026-11-05"
-    homepage = parse.parse_homepage(homepage_payload(), TZ)
+    recent = parse.parse_timeline(timeline_payload(), TZ, date(2026, 11, 11))
+    assert [n.uid for n in recent] == [timeline[0].uid]
+    homepage = parse.parse_homepage(homepage_payload(), TZ, TODAY)
     assert [(n.uid, n.text) for n in homepage] == [
         ("event:5", "Portes ouvertes"),
         ("postit:41", "Photos de classe lundi"),

@@ -50,6 +50,7 @@ from .wire import DEFAULT_SERVER
 CALENDAR_TTL: Final = 30 * 60.0
 MESSAGES_TTL: Final = 55 * 60.0
 GRADES_TTL: Final = 55 * 60.0
+NOTICES_TTL: Final = 55 * 60.0
 SLOW_TTL: Final = 6 * 3600.0 - 60.0
 # A day's homework page: read again when the day's list changes, else daily.
 DAY_TTL: Final = 24 * 3600.0
@@ -179,13 +180,7 @@ class EcoleDirecteClient(EcoleDirecteReads):
         notices: dict[str, Notification] = {}
         pupils = []
         for student in students:
-            no_notices: list[Notification] = []
-            for notice in await self._slowly(
-                (student.id, "homepage"),
-                partial(self.homepage, student),
-                no_notices,
-                SLOW_TTL,
-            ):
+            for notice in await self._notices(student):
                 notices.setdefault(notice.uid, notice)
             pupils.append(await self._refresh_pupil(student, window))
         return PortalData(
@@ -198,6 +193,21 @@ class EcoleDirecteClient(EcoleDirecteReads):
                 ),
             ),
         )
+
+    async def _notices(self, student: Student) -> list[Notification]:
+        """The week's news of the pupil's timeline and of the homepage."""
+        none: list[Notification] = []
+        since = self._today() - parse.RECENT
+        timeline = await self._slowly(
+            (student.id, "timeline"),
+            partial(self.timeline, student, since),
+            none,
+            NOTICES_TTL,
+        )
+        homepage = await self._slowly(
+            (student.id, "homepage"), partial(self.homepage, student), none, SLOW_TTL
+        )
+        return [*timeline, *homepage]
 
     async def _refresh_pupil(self, student: Student, window: DateWindow) -> StudentData:
         no_rows: list[Mapping[str, Any]] = []

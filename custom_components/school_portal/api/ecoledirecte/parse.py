@@ -10,7 +10,7 @@ import base64
 import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from ..models import (
@@ -38,6 +38,8 @@ from ..util import (
 
 PUPIL = "E"
 FAMILY = "1"
+# How far back the school's notices count as news.
+RECENT = timedelta(days=7)
 
 # What each kind of data needs switched on in a pupil's modules.
 MODULE_GRADES = "NOTES"
@@ -550,12 +552,12 @@ def parse_message_body(data: Any, tz: tzinfo) -> MessageBody | None:
 # --- Timelines ----------------------------------------------------------------
 
 
-def parse_timeline(data: Any, tz: tzinfo) -> list[Notification]:
-    """The pupil's timeline: what happened lately (a mark, an absence …)."""
+def parse_timeline(data: Any, tz: tzinfo, since: date = date.min) -> list[Notification]:
+    """The pupil's timeline from `since`: what happened (a mark, an absence …)."""
     found = []
     for row in rows(data):
         when = _midnight(portal_date(str(row.get("date") or "")), tz)
-        if when is None:
+        if when is None or when.date() < since:
             continue
         text = " · ".join(
             part
@@ -580,8 +582,8 @@ def parse_timeline(data: Any, tz: tzinfo) -> list[Notification]:
     return sorted(found, key=lambda n: n.when, reverse=True)
 
 
-def parse_homepage(data: Any, tz: tzinfo) -> list[Notification]:
-    """The homepage timeline: the school's post-its and events."""
+def parse_homepage(data: Any, tz: tzinfo, today: date) -> list[Notification]:
+    """The homepage timeline: the post-its shown today, the week's events."""
     data = obj(data)
     found = [
         _notice(
@@ -592,16 +594,21 @@ def parse_homepage(data: Any, tz: tzinfo) -> list[Notification]:
             tz,
         )
         for row in rows(data.get("postits"))
+        if (french_date(row.get("dateDebut")) or date.min)
+        <= today
+        <= (french_date(row.get("dateFin")) or date.max)
     ] + [
         _notice(
             "event",
             row,
-            french_date(row.get("dateDebut")) or french_date(row.get("date")),
+            day,
             first_text(row, "libelle", "titre")
             or base64_html_to_text(str(row.get("contenu") or "")),
             tz,
         )
         for row in rows(data.get("evenements"))
+        if (day := french_date(row.get("dateDebut")) or french_date(row.get("date")))
+        and today - RECENT <= day <= today
     ]
     notices = [notice for notice in found if notice is not None]
     return sorted(notices, key=lambda n: n.when, reverse=True)

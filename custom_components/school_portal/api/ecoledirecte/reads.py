@@ -137,15 +137,17 @@ class EcoleDirecteReads(EcoleDirecteLogin):
 
     # --- timelines ----------------------------------------------------------------
 
-    async def timeline(self, student: Student) -> list[Notification]:
+    async def timeline(
+        self, student: Student, since: date = date.min
+    ) -> list[Notification]:
         """The pupil's timeline (a new mark, an absence, a document …)."""
         data = await self._data(f"/eleves/{student.id}/timeline.awp", "get")
-        return parse.parse_timeline(data, self._tz)
+        return parse.parse_timeline(data, self._tz, since)
 
     async def homepage(self, student: Student) -> list[Notification]:
-        """The homepage timeline: the school's post-its and events."""
+        """The homepage timeline: today's post-its, the week's events."""
         data = await self._data(f"/E/{student.id}/timelineAccueilCommun.awp", "get")
-        return parse.parse_homepage(data, self._tz)
+        return parse.parse_homepage(data, self._tz, self._today())
 
     # --- messages -----------------------------------------------------------------
 
