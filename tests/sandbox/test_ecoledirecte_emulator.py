@@ -445,6 +445,11 @@ async def test_homework_and_done_marks(client: TestClient, sandbox: Sandbox) -> 
             e["aFaire"]["effectue"] for e in day["matieres"] if e["id"] == entry["id"]
         ] == [done]
     assert sandbox.ecoledirecte.done("p1001") == {added.uid: True}
+    # The lesson it is due at says so.
+    span = {"dateDebut": added.due.isoformat(), "dateFin": added.due.isoformat()}
+    lessons = (await post(client, f"E/{DANA}/emploidutemps.awp", span, token=token))[0]
+    subject = sandbox.ecoledirecte.school.subject_name(added.subject)
+    assert any(x["devoirAFaire"] for x in lessons["data"] if x["matiere"] == subject)
     assert (
         await post(client, f"Eleves/{DANA}/cahierdetexte/soon.awp", {}, token=token)
     )[0]["code"] == 512
@@ -638,6 +643,11 @@ async def test_access_and_the_rest(client: TestClient, sandbox: Sandbox) -> None
         0
     ]["data"]
     assert home["postits"]
+    # Shown during the break only: nothing to see on a term-time day.
+    assert all(
+        date.fromisoformat("-".join(reversed(p["dateDebut"].split("/")))) > TODAY
+        for p in home["postits"]
+    )
     assert base64.b64decode(home["postits"][0]["contenu"]).decode().startswith("<p>")
     timeline = (await post(client, f"eleves/{DANA}/timeline.awp", {}, token=token))[0][
         "data"
