@@ -83,6 +83,23 @@ class EdTimetable:
         """A homework item's id (``idDevoir`` and the day's ``id``)."""
         return self.school.number(item.uid)
 
+    def attachments(self, item: HomeworkItem) -> list[dict[str, Any]]:
+        """A worksheet for one homework in five (by its id), as ``FICHIER_CDT``."""
+        number = self.homework_id(item)
+        if number % 5:
+            return []
+        return [
+            {
+                "id": self.school.number(f"worksheet-{item.uid}"),
+                "libelle": f"fiche-{number}.pdf",
+                "date": day_text(item.given),
+                "taille": 2048,
+                "type": "FICHIER_CDT",
+                "signatureDemandee": False,
+                "signature": {},
+            }
+        ]
+
     def upcoming(self, pupil: Pupil) -> dict[str, list[dict[str, Any]]]:
         """``cahierdetexte``: homework due from today on, by due day (``{}`` if none)."""
         coming: dict[str, list[dict[str, Any]]] = {}
@@ -93,7 +110,7 @@ class EdTimetable:
                     "codeMatiere": self.school.subject_code(item.subject),
                     "aFaire": True,
                     "idDevoir": self.homework_id(item),
-                    "documentsAFaire": False,
+                    "documentsAFaire": bool(self.attachments(item)),
                     "donneLe": day_text(item.given),
                     "effectue": self.is_done(item),
                     "interrogation": False,
@@ -127,7 +144,7 @@ class EdTimetable:
                 "effectue": self.is_done(item),
                 "ressource": "",
                 "ressourceDocuments": [],
-                "documents": [],
+                "documents": self.attachments(item),
                 "commentaires": [],
                 "elementsProg": [],
                 "liensManuel": [],
