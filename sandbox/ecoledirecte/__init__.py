@@ -16,8 +16,13 @@ a new one), valid for ``SESSION_TTL`` after its last use; any ``v`` unless
 only when ``strict`` is on; a wrong security answer is a 505 without ``data``;
 a call about somebody else's pupil answers 403; each pupil's timeline shows
 every notice of the login; marks by position in the pupil's year are
-``Abs``, ``Disp``, ``NE`` and ``EA`` (``SPECIAL_MARKS``); the faults
-``version_refused`` and ``school_unavailable`` answer 517 and 535 to any call.
+``Abs``, ``Disp``, ``NE`` and ``EA`` (``SPECIAL_MARKS``); one homework in
+five has a worksheet (``FICHIER_CDT``); the homepage's post-its announce the
+breaks (shown during them); the faults ``version_refused`` and
+``school_unavailable`` answer 517 and 535 to any call but the GTK pre-flight,
+which answers whatever the fault (its body is ignored) but takes one of its
+count: ``count=2`` reaches the login. Times are the school's wall clock
+(Europe/Paris), without an offset, as the real server writes them.
 
 Sandbox accounts: ``dana.cohen``/``sandbox-pupil`` (pupil), ``levi.parent``/
 ``sandbox-parent`` (family of two; the second child's school has no canteen)

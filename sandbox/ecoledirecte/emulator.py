@@ -88,7 +88,7 @@ class EcoleDirecteEmulator(Emulator[EdSession]):
         self.school = EdSchool(dataset)
         self.timetable = EdTimetable(self.school)
         self.records = EdRecords(self.school)
-        self.inbox = EdInbox(self.school, self.records)
+        self.inbox = EdInbox(self.school, self.records, self.timetable)
         self.handshake = EdLogin(self)
         self._routes = self._route_table()
 

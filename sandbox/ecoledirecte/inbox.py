@@ -8,15 +8,19 @@ from typing import Any
 from ..dataset import Login, MessageRecord, Pupil, localized
 from .records import EdRecords
 from .school import LANG, EdSchool
+from .timetable import EdTimetable
 from .wire import b64, day_text, html, second_text
 
 
 class EdInbox:
     """A login's received messages (read live) and its documents."""
 
-    def __init__(self, school: EdSchool, records: EdRecords) -> None:
+    def __init__(
+        self, school: EdSchool, records: EdRecords, timetable: EdTimetable
+    ) -> None:
         self.school = school
         self.records = records
+        self.timetable = timetable
         self.dataset = school.dataset
         # Messages opened on the portal (the dataset's own read marks stay).
         self.opened: set[int] = set()
@@ -195,11 +199,16 @@ class EdInbox:
     def file(
         self, login: Login, pupils: list[Pupil], value: int
     ) -> tuple[str, bytes] | None:
-        """``telechargement``: an attachment or a document by ``fichierId`` (any type)."""
+        """``telechargement``: an attachment, a worksheet or a document by ``fichierId``."""
         for message in self.dataset.messages(login.username):
             for attached in self.files(message):
                 if attached["id"] == value:
                     return attached["libelle"], _pdf(localized(message.subject, LANG))
+        for pupil in pupils:
+            for item in self.dataset.homework(pupil.id):
+                for sheet in self.timetable.attachments(item):
+                    if sheet["id"] == value:
+                        return sheet["libelle"], _pdf(localized(item.description, LANG))
         for documents in self.documents(pupils).values():
             if not isinstance(documents, list):
                 continue

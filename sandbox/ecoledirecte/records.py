@@ -312,14 +312,12 @@ class EdRecords:
         ]
 
     def homepage(self) -> dict[str, Any]:
-        """``timelineAccueilCommun``: the school's post-its (its breaks to come)."""
+        """``timelineAccueilCommun``: a post-it for each break to come, shown during it."""
         principal = self.dataset.staff["s-principal"]
-        today = self.dataset.today
         postits = []
         for holiday in self.dataset.holidays:
-            if holiday.end < today:
+            if holiday.end < self.dataset.today:
                 continue
-            posted = max(holiday.start - timedelta(days=21), self.dataset.year_start)
             name = holiday.name(LANG)
             text = (
                 f"{name} du {french_day(holiday.start)} au {french_day(holiday.end)}."
@@ -329,8 +327,8 @@ class EdRecords:
                     "id": self.school.number(holiday.uid),
                     "type": "info",
                     "contenu": b64(html(text)),
-                    "dateCreation": french_day(posted),
-                    "dateDebut": french_day(posted),
+                    "dateCreation": french_day(holiday.start - timedelta(days=14)),
+                    "dateDebut": french_day(holiday.start),
                     "dateFin": french_day(holiday.end),
                     "cible": "E",
                     "auteur": {

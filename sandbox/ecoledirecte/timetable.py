@@ -30,15 +30,22 @@ class EdTimetable:
             return []  # a bad range is an empty list, not an error
         if end < start:
             return []
-        lessons = self.dataset.lessons(pupil.id, start, end + timedelta(days=1))
-        return [self.lesson(pupil, lesson) for lesson in lessons]
+        after = end + timedelta(days=1)
+        due = {
+            (item.due, item.subject)
+            for item in self.dataset.homework(pupil.id, start, after)
+        }
+        lessons = self.dataset.lessons(pupil.id, start, after)
+        return [
+            self.lesson(lesson, (lesson.day, lesson.subject) in due)
+            for lesson in lessons
+        ]
 
-    def lesson(self, pupil: Pupil, lesson: Lesson) -> dict[str, Any]:
-        """One lesson, as the timetable lists it."""
+    def lesson(self, lesson: Lesson, homework_due: bool = False) -> dict[str, Any]:
+        """One lesson, as the timetable lists it (``devoirAFaire``: homework due)."""
         school = self.school
         school_class = self.dataset.classes[lesson.class_id]
         teacher = self.dataset.person(lesson.substitute_id or lesson.teacher_id)
-        given = self.dataset.homework_given_in(pupil.id, lesson)
         return {
             "id": school.number(lesson.uid),
             "text": school.subject_name(lesson.subject),
@@ -62,7 +69,7 @@ class EdTimetable:
             "icone": "",
             "isModifie": lesson.changed,
             "contenuDeSeance": bool(lesson.topic),
-            "devoirAFaire": bool(given),
+            "devoirAFaire": homework_due,
             "isAnnule": lesson.cancelled,
         }
 
@@ -76,6 +83,23 @@ class EdTimetable:
         """A homework item's id (``idDevoir`` and the day's ``id``)."""
         return self.school.number(item.uid)
 
+    def attachments(self, item: HomeworkItem) -> list[dict[str, Any]]:
+        """A worksheet for one homework in five (by its id), as ``FICHIER_CDT``."""
+        number = self.homework_id(item)
+        if number % 5:
+            return []
+        return [
+            {
+                "id": self.school.number(f"worksheet-{item.uid}"),
+                "libelle": f"fiche-{number}.pdf",
+                "date": day_text(item.given),
+                "taille": 2048,
+                "type": "FICHIER_CDT",
+                "signatureDemandee": False,
+                "signature": {},
+            }
+        ]
+
     def upcoming(self, pupil: Pupil) -> dict[str, list[dict[str, Any]]]:
         """``cahierdetexte``: homework due from today on, by due day (``{}`` if none)."""
         coming: dict[str, list[dict[str, Any]]] = {}
@@ -86,7 +110,7 @@ class EdTimetable:
                     "codeMatiere": self.school.subject_code(item.subject),
                     "aFaire": True,
                     "idDevoir": self.homework_id(item),
-                    "documentsAFaire": False,
+                    "documentsAFaire": bool(self.attachments(item)),
                     "donneLe": day_text(item.given),
                     "effectue": self.is_done(item),
                     "interrogation": False,
@@ -120,7 +144,7 @@ class EdTimetable:
                 "effectue": self.is_done(item),
                 "ressource": "",
                 "ressourceDocuments": [],
-                "documents": [],
+                "documents": self.attachments(item),
                 "commentaires": [],
                 "elementsProg": [],
                 "liensManuel": [],

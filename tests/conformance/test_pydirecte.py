@@ -90,6 +90,19 @@ async def test_pupil_login_and_reads(sandbox: Sandbox) -> None:
         assert [h.done for h in again if h.id == homework.id] == [True]
         coming = pydirecte.student_coming_homeworks(session, account)
         assert any(h.done for d in coming for h in d["homeworks"])
+        # A worksheet comes with some homework: listed and downloaded.
+        sheets = [
+            attached
+            for d in coming
+            for h in pydirecte.student_homeworks(
+                session, account, d["date"].date().isoformat()
+            )["homeworks"]
+            for attached in h.attachments
+        ]
+        assert sheets
+        assert sheets[0].kind is pydirecte.DocumentKind.TEXTBOOK
+        sheet = pydirecte.get_file(session, pydirecte.FileKind.HOMEWORK, sheets[0].id)
+        assert sheet.content.startswith(b"%PDF")
 
         lessons = pydirecte.student_timetable(session, account, *WEEK)
         held = dataset.lessons("p1001", WEEK[0].date(), WEEK[1].date())
