@@ -79,6 +79,8 @@ class Fake:
     done: dict[int, bool] = field(default_factory=dict)
     serial: int = 0
     code: int | None = None  # answer every data call with this code
+    # Answers some calls in its own way: (path, verb) -> an answer, or None.
+    override: Callable[[str, str], web.StreamResponse | None] | None = None
     expire_next: bool = False
     questions: int = 0
 
@@ -114,6 +116,10 @@ def make_app(fake: Fake) -> web.Application:
         assert request.query.get("v") == "4.101.4"
         fake.calls.append(f"{path}?{request.query.get('verbe', '')}")
         agent = request.headers.get("User-Agent", "")
+        if fake.override is not None:
+            verb = request.query.get("verbe", request.query.get("gtk", ""))
+            if (answer := fake.override(path, verb)) is not None:
+                return answer
         if path == "/login.awp" and request.query.get("gtk") == "1":
             assert request.method == "GET"
             response = envelope(200, "", None)
@@ -561,3 +567,108 @@ async def test_unreachable_portal(socket_enabled: None) -> None:
         )
         with pytest.raises(ConnectionFailed):
             await client.login()
+
+
+def _json(payload: Any) -> web.Response:
+    return web.json_response(payload)
+
+
+@pytest.mark.parametrize(
+    ("where", "answer", "error"),
+    [
+        ("/login.awp", web.Response(status=404), ProtocolError),
+        ("/login.awp", web.Response(text="<html>down</html>"), ProtocolError),
+        ("/login.awp", _json([1]), ProtocolError),
+        ("/login.awp", _json({"data": {}}), ProtocolError),
+        ("/login.awp", _json({"code": 200, "data": {"accounts": []}}), ProtocolError),
+        ("/login.awp", _json({"code": 520, "token": ""}), AuthenticationError),
+    ],
+)
+async def test_broken_login_answers(
+    make_client: Factory,
+    fake: Fake,
+    where: str,
+    answer: web.Response,
+    error: type[Exception],
+) -> None:
+    fake.override = lambda path, verb: answer if (path, verb) == (where, "") else None
+    with pytest.raises(error):
+        await make_client().login()
+
+
+async def test_no_gtk_cookie(make_client: Factory, fake: Fake) -> None:
+    fake.override = lambda path, verb: _json({"code": 200}) if verb == "1" else None
+    with pytest.raises(ProtocolError):
+        await make_client().login()
+
+
+async def test_question_asked_again_after_the_answer(
+    make_client: Factory, fake: Fake
+) -> None:
+    fake.protected.add("camille.martin")
+    fake.pairs.clear()
+
+    def again(path: str, verb: str) -> web.Response | None:
+        if path == "/connexion/doubleauth.awp" and verb == "post":
+            # A pair the login then does not take.
+            return envelope(200, "temp-camille.martin", {"cn": "x", "cv": "y"})
+        return None
+
+    fake.override = again
+    with pytest.raises(ProtocolError):
+        await make_client(security_answer="Minou").login()
+
+
+async def test_answer_without_a_pair(make_client: Factory, fake: Fake) -> None:
+    def empty(path: str, verb: str) -> web.Response | None:
+        if path == "/connexion/doubleauth.awp" and verb == "post":
+            return envelope(200, "temp-camille.protected", {})
+        return None
+
+    fake.override = empty
+    with pytest.raises(AuthenticationError):
+        await make_client("camille.protected", security_answer="Minou").login()
+
+
+async def test_reads_log_in_first_and_close_forgets(
+    make_client: Factory, fake: Fake
+) -> None:
+    client = make_client()
+    assert client.requests == 0
+    student = (await make_client().login()).students[0]
+    assert await client.download("611")
+    assert client.logins == 1
+    await client.close()
+    assert client.account is None
+    await client.timeline(student)
+    assert client.logins == 2
+    assert client.requests > 0
+
+
+async def test_a_download_answered_with_an_envelope(
+    make_client: Factory, fake: Fake
+) -> None:
+    client = make_client()
+    await client.login()
+    fake.override = lambda path, verb: (
+        _json({"code": 535}) if path == "/telechargement.awp" else None
+    )
+    with pytest.raises(PortalUnavailable):
+        await client.download("611")
+    fake.override = lambda path, verb: (
+        web.Response(text="{not json") if path == "/telechargement.awp" else None
+    )
+    assert await client.download("611") == b"{not json"
+
+
+async def test_inbox_off_and_unknown_message(make_client: Factory, fake: Fake) -> None:
+    fake.accounts["camille.martin"] = pupil_account(off=("MESSAGERIE",))
+    client = make_client()
+    await client.login()
+    with pytest.raises(NotSupported):
+        await client.inbox()
+    fake.override = lambda path, verb: (
+        envelope(200, "t", {}) if "/messages/" in path else None
+    )
+    with pytest.raises(NotSupported):
+        await client.read_message("404")

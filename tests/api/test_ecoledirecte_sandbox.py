@@ -232,4 +232,5 @@ async def test_messages_documents_and_downloads(
     periods = await client.periods(pupil)
     assert any(p.averages for p in periods)
     canteen = client.canteen(pupil)
-    assert canteen is not None and canteen.badge
+    assert canteen is not None
+    assert canteen.badge

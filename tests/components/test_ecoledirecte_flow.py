@@ -1,0 +1,83 @@
+"""EcoleDirecte's security question through the real flow and the emulator.
+
+The pupil's login, with the emulator's ``two_factor`` fault: it asks the
+question of a login until it shows the pair an answer gave.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+
+from custom_components.school_portal.api.ecoledirecte import DEFAULT_SERVER
+from custom_components.school_portal.const import DOMAIN
+from sandbox.app import Sandbox
+
+from .conftest import PUPIL, PUPIL_PASSWORD
+
+
+async def _login_form(hass: HomeAssistant) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    # One way in: straight to the form, the server filled in.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "ecoledirecte"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "ecoledirecte_password"
+    server = next(key for key in result["data_schema"].schema if key == "server")
+    assert server.default() == DEFAULT_SERVER
+    return result
+
+
+async def test_security_question_is_asked_once(
+    hass: HomeAssistant, sandbox_server: TestServer, sandbox: Sandbox
+) -> None:
+    """The question as a choice; a wrong answer on its field; then never again."""
+    emulator = sandbox.ecoledirecte
+    sandbox.faults.set("ecoledirecte", "two_factor")
+    text, choices, right = emulator.question(PUPIL)
+    result = await _login_form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "server": str(sandbox_server.make_url("/ecoledirecte/v3")),
+            "username": PUPIL,
+            "password": PUPIL_PASSWORD,
+        },
+    )
+    assert result["step_id"] == "challenge"
+    assert result["description_placeholders"]["question"] == text
+    options = result["data_schema"].schema["security_answer"].config["options"]
+    assert [option["label"] for option in options] == list(choices)
+
+    wrong = next(choice for choice in choices if choice != right)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"security_answer": wrong}
+    )
+    assert result["step_id"] == "challenge"
+    assert result["errors"] == {"security_answer": "invalid_answer"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"security_answer": right}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    # The pair EcoleDirecte gave is kept, not the answer.
+    assert data["cn"]
+    assert data["cv"]
+    assert "security_answer" not in data
+    await hass.async_block_till_done()
+    asked = emulator.handshake.questions_asked
+
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    assert entry.state is ConfigEntryState.LOADED
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert emulator.handshake.questions_asked == asked
