@@ -536,6 +536,9 @@ async def test_the_rest_of_the_surface(make_client: Factory, fake: Fake) -> None
     (attachment,) = body.attachments
     assert await client.download(attachment.id) == b"%PDF-1.4 fake"
     assert await client.download("23", FILE_DOCUMENT) == b"%PDF-1.4 fake"
+    files = await client.homework_files(student, date(2026, 11, 19))
+    assert files["801"][0].name == "exercices.pdf"
+    assert files["802"] == ()
     timeline = await client.timeline(student)
     assert timeline[0].text.startswith("Nouvelle évaluation")
     (space,) = await client.workspaces(student)

@@ -12,6 +12,10 @@ from aiohttp.test_utils import TestServer
 
 from custom_components.school_portal.api import create_client
 from custom_components.school_portal.api.ecoledirecte import EcoleDirecteClient
+from custom_components.school_portal.api.ecoledirecte.reads import (
+    FILE_DOCUMENT,
+    FILE_HOMEWORK,
+)
 from custom_components.school_portal.api.errors import (
     AuthenticationError,
     PortalUnavailable,
@@ -227,6 +231,16 @@ async def test_messages_documents_and_downloads(
     assert (await client.download(file.id)).startswith(b"%PDF")
     documents = await client.documents()
     assert documents
+    assert await client.download(documents[0].id, FILE_DOCUMENT)
+    days = sorted({h.due_date for h in await client.homework(pupil, WINDOW)})
+    files = [
+        file
+        for day in days
+        for found in (await client.homework_files(pupil, day)).values()
+        for file in found
+    ]
+    assert files
+    assert await client.download(files[0].id, FILE_HOMEWORK)
     assert await client.workspaces(pupil)
     assert await client.timeline(pupil)
     periods = await client.periods(pupil)

@@ -309,6 +309,16 @@ def parse_day(data: Any, day: date) -> list[Homework]:
     return found
 
 
+def parse_day_files(data: Any) -> dict[str, tuple[Attachment, ...]]:
+    """The files of each homework of one day's page, by homework uid."""
+    found = {}
+    for row in rows(obj(data).get("matieres")):
+        work = row.get("aFaire")
+        if isinstance(work, Mapping) and (uid := _id(work.get("idDevoir"))):
+            found[uid] = attachments(work.get("documents"))
+    return found
+
+
 # --- Grades -------------------------------------------------------------------
 
 

@@ -95,13 +95,21 @@ class EcoleDirecteReads(EcoleDirecteLogin):
         data = await self._data(f"/Eleves/{student.id}/cahierdetexte.awp", "get")
         return parse.parse_coming(data)
 
-    async def homework_of_day(self, student: Student, day: date) -> list[Homework]:
-        """The homework due on one day, with its text and attachments."""
+    async def _day_page(self, student: Student, day: date) -> Any:
         self._offered(student, parse.MODULE_HOMEWORK)
-        data = await self._data(
+        return await self._data(
             f"/Eleves/{student.id}/cahierdetexte/{day.isoformat()}.awp", "get"
         )
-        return parse.parse_day(data, day)
+
+    async def homework_of_day(self, student: Student, day: date) -> list[Homework]:
+        """The homework due on one day, with its text and attachments' names."""
+        return parse.parse_day(await self._day_page(student, day), day)
+
+    async def homework_files(
+        self, student: Student, day: date
+    ) -> dict[str, tuple[parse.Attachment, ...]]:
+        """The files of a day's homework by uid (download as `FILE_HOMEWORK`)."""
+        return parse.parse_day_files(await self._day_page(student, day))
 
     async def _write_done(self, student: Student, uid: str, done: bool) -> None:
         """Mark a homework done or not done (its id is the homework's uid)."""
