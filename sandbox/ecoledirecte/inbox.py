@@ -33,7 +33,7 @@ class EdInbox:
 
     def received(self, login: Login, query: dict[str, str]) -> dict[str, Any]:
         """``messages``: the received box (``getAll=1``: all of it, else one page)."""
-        inbox = self.dataset.messages(login.username)
+        inbox = self.school.messages(login)
         wanted = query.get("query", "").casefold()
         if wanted:
             inbox = [
@@ -129,7 +129,7 @@ class EdInbox:
     def read(self, login: Login, message_id: int) -> dict[str, Any] | None:
         """``messages/<id>`` (``mode=destinataire``): one message, now read."""
         message = next(
-            (m for m in self.dataset.messages(login.username) if m.id == message_id),
+            (m for m in self.school.messages(login) if m.id == message_id),
             None,
         )
         if message is None:
@@ -200,7 +200,7 @@ class EdInbox:
         self, login: Login, pupils: list[Pupil], value: int
     ) -> tuple[str, bytes] | None:
         """``telechargement``: an attachment, a worksheet or a document by ``fichierId``."""
-        for message in self.dataset.messages(login.username):
+        for message in self.school.messages(login):
             for attached in self.files(message):
                 if attached["id"] == value:
                     return attached["libelle"], _pdf(localized(message.subject, LANG))

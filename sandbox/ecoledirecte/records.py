@@ -308,7 +308,7 @@ class EdRecords:
                 "soustitre": "",
                 "contenu": "",
             }
-            for notice in self.dataset.notifications(login.username)
+            for notice in self.school.notifications(login)
         ]
 
     def homepage(self) -> dict[str, Any]:

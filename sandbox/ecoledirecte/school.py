@@ -6,7 +6,15 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from ..dataset import Dataset, Login, Person, Pupil, Subject
+from ..dataset import (
+    Dataset,
+    Login,
+    MessageRecord,
+    NotificationRecord,
+    Person,
+    Pupil,
+    Subject,
+)
 from .wire import minute_text, number_of
 
 LANG = "fr"
@@ -132,6 +140,32 @@ class EdSchool:
         """``anneeScolaireCourante``."""
         start = self.dataset.year_start.year
         return f"{start}-{start + 1}"
+
+    # -- what a login receives ------------------------------------------------------
+
+    def mailbox(self, login: Login) -> str | None:
+        """The dataset login whose inbox and notices a login shares.
+
+        Its own, or (for a login the dataset does not have, such as the one
+        the security question guards) that of the dataset login that sees
+        the same pupils.
+        """
+        logins = self.dataset.logins
+        if login.username in logins:
+            return login.username
+        return next(
+            (name for name, x in logins.items() if x.pupil_ids == login.pupil_ids), None
+        )
+
+    def messages(self, login: Login) -> list[MessageRecord]:
+        """A login's inbox, newest first."""
+        owner = self.mailbox(login)
+        return self.dataset.messages(owner) if owner else []
+
+    def notifications(self, login: Login) -> list[NotificationRecord]:
+        """A login's notices, newest first."""
+        owner = self.mailbox(login)
+        return self.dataset.notifications(owner) if owner else []
 
     # -- accounts -----------------------------------------------------------------
 

@@ -194,6 +194,10 @@ async def test_security_question(sandbox: Sandbox) -> None:
         accounts = pydirecte.login(session, QCM_PASSWORD)
         assert accounts[0].first_name == "Dana"
         assert pydirecte.student_timetable(session, accounts[0], WEEK[0])
+        # The same pupil's inbox and notices as her own login's.
+        chats = pydirecte.student_received_messages(session, accounts[0])["chats"]
+        assert len(chats) == len(sandbox.dataset.messages("dana.cohen"))
+        assert pydirecte.student_timeline(session, accounts[0])
 
         # The pair is kept: a later login skips the question (another device too).
         later = pydirecte.Session(

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.app import Sandbox, create_app
-from sandbox.dataset import PARENT_PASSWORD, PUPIL_PASSWORD
+from sandbox.dataset import PARENT_PASSWORD, PUPIL_PASSWORD, Login
 from sandbox.ecoledirecte import (
     QCM_LOGIN,
     QCM_PASSWORD,
@@ -673,6 +673,13 @@ async def test_access_and_the_rest(client: TestClient, sandbox: Sandbox) -> None
     assert (await post(client, f"eleves/{DANA}/notes.awp", "data={oops", token=token))[
         0
     ]["code"] == 522
+
+
+def test_a_login_the_dataset_lacks_has_no_mail(sandbox: Sandbox) -> None:
+    school = sandbox.ecoledirecte.school
+    stranger = Login("x", "y", "student", ("p1004",), "A", "B", "A", "B")
+    assert school.messages(stranger) == []
+    assert school.notifications(stranger) == []
 
 
 def test_account_rows(sandbox: Sandbox) -> None:
