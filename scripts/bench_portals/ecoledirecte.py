@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
+
 from . import PortalBench, Reads
 
 # Logins are counted by the client (the GTK pre-flight shares the login's
@@ -76,4 +78,28 @@ def _pydirecte(reads: Reads) -> float:
         pydirecte.student_timeline(session, account)
         pydirecte.student_homepage_timeline(session, account)
         pydirecte.student_received_messages(session, account)
+        return time.thread_time() - cpu
+
+
+@BENCH.ours_on_library_reads
+async def _ecoledirecte_same_reads(
+    session: aiohttp.ClientSession, reads: Reads
+) -> float:
+    """Ours making only pydirecte's reads (no past day's homework page).
+
+    The window's timetable, the coming homework and its days' pages, grades,
+    school life, both timelines and the inbox: a fresh, logged-in client, its
+    login not counted.
+    """
+    async with reads.logged_in(session) as (client, students):
+        student = students[0]
+        cpu = time.thread_time()
+        await client.lessons(student, reads.window.start, reads.window.end)
+        for day in sorted({due.due for due in await client.coming_homework(student)}):
+            await client.homework_of_day(student, day)
+        await client.marks(student)
+        await client.school_life(student)
+        await client.timeline(student)
+        await client.homepage(student)
+        await client.inbox()
         return time.thread_time() - cpu

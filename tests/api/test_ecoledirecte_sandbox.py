@@ -191,8 +191,9 @@ async def test_strict_server(make_client: Factory, sandbox: Sandbox) -> None:
     sandbox.ecoledirecte.versions = frozenset({"4.101.4"})
     client = make_client(QCM_LOGIN, security_answer=answer(sandbox))
     (pupil,) = (await client.login()).students
-    assert await client.lessons(pupil, WINDOW.start, WINDOW.end)
-    (item, *_) = await client.homework(pupil, WINDOW)
+    data = (await client.refresh([pupil], WINDOW))[pupil.id]
+    assert data.lessons
+    (item, *_) = data.homework
     await client.set_homework_done(pupil, item.uid, not item.done)
     assert client.logins == 1
 
