@@ -48,8 +48,11 @@ CODE_TOKEN_EXPIRED = 525
 CODE_SCHOOL_UNAVAILABLE = 535
 
 
-class SecurityQuestionAsked(Exception):
-    """The login needs the answer to the security question (code 250)."""
+class SecurityQuestionAsked(AuthenticationError):
+    """The login needs the answer to the security question (code 250).
+
+    The login answers it; anywhere else it means the login is no longer let in.
+    """
 
 
 def normalize_server(text: str | None) -> str:
