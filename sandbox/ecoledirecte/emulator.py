@@ -37,7 +37,8 @@ SESSIONS = SessionRules(SESSION_TTL, idle=True)
 API = "/v3"
 QCM_LOGIN = "dana.qcm"
 QCM_PASSWORD = "sandbox-qcm"  # a public sandbox credential
-# What a strict server wants (the notes' §1): the same browser for a token.
+# The ``v`` pydirecte 1.0.3 and ecoledirecte 0.3.1 send: an allow-list to
+# start from (which ones the real server takes today is not known).
 VERSIONS_SEEN = frozenset({"7.0.1", "4.101.4"})
 
 

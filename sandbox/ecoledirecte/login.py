@@ -30,6 +30,7 @@ BAD_PARAMETERS = 225
 UNKNOWN_USER = "Identifiant et/ou mot de passe invalide !"
 WRONG_PASSWORD = "Mot de passe invalide !"
 WRONG_ANSWER = "Réponse incorrecte"
+GTK_KEPT = 256
 LOCKED = "Compte bloqué suite à trop de réponses incorrectes"
 
 
@@ -64,7 +65,7 @@ class EdLogin:
         # Pairs up to this serial no longer count (the two_factor fault).
         self.forced_at: dict[str, int] = {}
         self.fa_tokens: dict[str, str] = {}  # 2FA-Token -> temporary token
-        self.gtks: set[str] = set()
+        self.gtks: dict[str, None] = {}  # the latest GTK_KEPT, oldest first
         self.wrong: dict[str, int] = {}
         self.questions_asked = 0
 
@@ -73,7 +74,9 @@ class EdLogin:
     def gtk(self) -> web.Response:
         """``login.awp?gtk=1``: the GTK cookie and its twin, no Domain, no Secure."""
         value = secrets.token_urlsafe(24)
-        self.gtks.add(value)
+        self.gtks[value] = None
+        if len(self.gtks) > GTK_KEPT:  # every login fetches one: a long run keeps few
+            del self.gtks[next(iter(self.gtks))]
         response = reply(OK, "", None)
         response.set_cookie("GTK", value, path="/")
         response.set_cookie(f"{secrets.token_hex(6)}", value, path="/")

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from sandbox.app import Sandbox
 from sandbox.dataset import PARENT_PASSWORD, PUPIL_PASSWORD
-from sandbox.ecoledirecte import QCM_LOGIN, QCM_PASSWORD
+from sandbox.ecoledirecte import QCM_LOGIN, QCM_PASSWORD, VERSIONS_SEEN
 
 from .conftest import TODAY
 
@@ -159,10 +159,22 @@ async def test_security_question(endpoint: str, sandbox: Sandbox) -> None:
         assert answered["code"] == 200
         assert client.cn
         assert client.cv
+        pair = (client.cn, client.cv)
         pupil = answered["data"]["accounts"][0]["id"]
         assert (await client.get_lessons(pupil, "2026-11-18", "2026-11-18"))["data"]
     # 2FA-Token from the 250 answer, sent on the QCM calls and the login after.
     assert sandbox.ecoledirecte.handshake.fa_tokens
+
+    # A new client given the pair still logs in first without it (it sends
+    # ``fa`` only after a 250): it is asked again, and answers from its map.
+    sandbox.ecoledirecte.versions = VERSIONS_SEEN
+    async with EDClient(
+        QCM_LOGIN, QCM_PASSWORD, {question: [answer]}, endpoint
+    ) as client:
+        client.cn, client.cv = pair
+        asked_before = sandbox.ecoledirecte.handshake.questions_asked
+        assert (await client.login())["code"] == 200
+        assert sandbox.ecoledirecte.handshake.questions_asked == asked_before + 1
 
     # A new question: it stores the choices, tells the callback, fetches again, gives up.
     asked: list[dict[str, Any]] = []

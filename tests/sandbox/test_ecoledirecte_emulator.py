@@ -121,6 +121,13 @@ def test_bodies_as_every_client_writes_them() -> None:
         assert caught.value.code == 522
 
 
+def test_gtks_kept_are_few(sandbox: Sandbox) -> None:
+    handshake = sandbox.ecoledirecte.handshake
+    for _ in range(300):
+        handshake.gtk()
+    assert len(handshake.gtks) == 256
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 async def test_gtk_cookie_without_domain_or_secure(
     client: TestClient, method: str
