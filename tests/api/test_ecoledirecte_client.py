@@ -502,7 +502,12 @@ async def test_token_bound_to_the_user_agent(make_client: Factory, fake: Fake) -
 
 @pytest.mark.parametrize(
     ("code", "error"),
-    [(535, PortalUnavailable), (517, ProtocolError), (999, ProtocolError)],
+    [
+        (535, PortalUnavailable),
+        (517, ProtocolError),
+        (999, ProtocolError),
+        (250, AuthenticationError),
+    ],
 )
 async def test_data_codes(
     make_client: Factory, fake: Fake, code: int, error: type[Exception]
