@@ -17,9 +17,12 @@ RESPONSE_FAULTS = ("maintenance", "rate_limit", "http_500", "slow", "malformed")
 AUTH_FAULTS = ("password_changed", "two_factor")
 # PRONOTE's own error pages, served by its emulator in place of any answer.
 PAGE_FAULTS = ("expired_page", "ip_suspended")
+# Refusals a portal answers in its own words where it has them (EcoleDirecte's
+# codes 517 and 535); other emulators serve as usual.
+CODE_FAULTS = ("version_refused", "school_unavailable")
 # One-shot: acts when set, never stays active.
 EXPIRE_SESSIONS = "expire_sessions"
-FAULTS = (*RESPONSE_FAULTS, *AUTH_FAULTS, *PAGE_FAULTS, EXPIRE_SESSIONS)
+FAULTS = (*RESPONSE_FAULTS, *AUTH_FAULTS, *PAGE_FAULTS, *CODE_FAULTS, EXPIRE_SESSIONS)
 
 MAINTENANCE_PAGE = (
     "<!DOCTYPE html><html><head><title>Maintenance</title></head>"
@@ -88,7 +91,7 @@ class Faults:
         faults = self._active.get(portal)
         if not faults:
             return None
-        for fault in (*RESPONSE_FAULTS, *AUTH_FAULTS, *PAGE_FAULTS):
+        for fault in (*RESPONSE_FAULTS, *AUTH_FAULTS, *PAGE_FAULTS, *CODE_FAULTS):
             if fault in faults:
                 remaining = faults[fault]
                 if remaining is not None:

@@ -35,6 +35,8 @@ class HttpResponse:
     headers: Mapping[str, str]
     # The cookies the answer sets (a session id, for portals that give no other).
     cookies: Mapping[str, str] = field(default_factory=dict)
+    # The raw body (a downloaded file); `text` is its decoded form.
+    content: bytes = b""
 
 
 async def http_request(
@@ -44,6 +46,7 @@ async def http_request(
     *,
     timeout: float,
     json: Any = None,
+    data: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     """Send one request; translate transport failures into our errors.
@@ -54,14 +57,16 @@ async def http_request(
     try:
         async with asyncio.timeout(timeout):
             async with session.request(
-                method, url, json=json, headers=dict(headers or {})
+                method, url, json=json, data=data, headers=dict(headers or {})
             ) as resp:
-                text = await resp.text(errors="replace")
+                # Read once: text() decodes the body read() kept.
+                content = await resp.read()
                 response = HttpResponse(
                     resp.status,
-                    text,
+                    await resp.text(errors="replace"),
                     dict(resp.headers),
                     {name: morsel.value for name, morsel in resp.cookies.items()},
+                    content,
                 )
     except TimeoutError as err:
         raise ConnectionFailed("The portal did not answer in time") from err
