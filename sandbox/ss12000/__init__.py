@@ -23,7 +23,14 @@ refuses collections with 403 for tests); page tokens live five minutes (then
 offset of the dataset's ``zone`` (default Europe/Stockholm); test marks out
 of 100 are grades A–F that are not final; absences and late arrivals are
 attendances, justified absences also absences reported by the guardian; a
-substitute is a teacher exception on the lesson's calendar event.
+substitute is a teacher exception on the lesson's calendar event; the
+youngest grade's pupils with a guardian have an after-school placement;
+computing lessons book a laptop trolley (a resource). The school has no
+programmes or study plans (a compulsory school). Grades carry
+``schoolUnit`` besides ``organisation``: 2.1.0 requires it without defining
+it. ``meta.created``/``modified`` are the server's own: an entity changed in
+the dataset (by a mutator or by hand) is modified when the server next looks;
+one that goes is listed by ``/deletedEntities``.
 """
 
 from __future__ import annotations
