@@ -285,7 +285,17 @@ class PronoteSession:
         if self.page is None:
             raise SessionExpired("No PRONOTE session")
         async with self._lock:
-            return await self._exchange(function, data, onglet, member, iv_after)
+            try:
+                inner = await self._exchange(function, data, onglet, member, iv_after)
+            except BaseException:
+                # Every call carries the next order number and the server
+                # refuses any other. After a call that did not come back as a
+                # decoded reply (an error page, a timeout, a cancelled task, an
+                # error code) nobody knows whether the server counted it, so
+                # the session ends here and the next call logs in afresh.
+                self.page = None
+                raise
+        return self._result(function, inner)
 
     async def _exchange(
         self,
@@ -352,10 +362,14 @@ class PronoteSession:
             ) from err
         if not isinstance(inner, dict):
             raise ProtocolError("PRONOTE's secure data is not an object")
-        signature_reply = inner.get(envelope.signature)
+        return inner
+
+    def _result(self, function: str, inner: dict[str, Any]) -> dict[str, Any]:
+        """The data of a decoded reply (a refusal in it leaves the session be)."""
+        signature_reply = inner.get(self.envelope.signature)
         if isinstance(signature_reply, dict) and signature_reply.get("Erreur"):
             raise ProtocolError(f"PRONOTE refused {function}")
-        result = inner.get(envelope.data, inner.get("data", inner.get("donnees")))
+        result = inner.get(self.envelope.data, inner.get("data", inner.get("donnees")))
         if result is None:
             return {}
         if not isinstance(result, dict):
