@@ -374,3 +374,29 @@ async def test_school_time_zone_is_loaded_off_the_loop(
         await hass.async_block_till_done()
     assert str(entry.runtime_data.tz) == "Asia/Jerusalem"
     assert str(entry.runtime_data.client._tz) == "Asia/Jerusalem"
+
+
+@pytest.mark.parametrize("fault", ["maintenance", "http_500", "malformed"])
+@pytest.mark.parametrize("login_kind", ["student"])
+async def test_every_portal_comes_back_after_a_fault(
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    fault: str,
+) -> None:
+    """A failed poll leaves the login usable: the next one after the fault works.
+
+    A client that kept a session the failed call may have spoiled (an order
+    counter, a token) would fail every poll until Home Assistant restarts.
+    """
+    entry = portal_integration
+    coordinator = entry.runtime_data
+    sandbox.faults.set(entry.data["portal"], fault)
+    await refresh(hass, entry)
+    assert not coordinator.last_update_success
+    sandbox.faults.clear()
+    await refresh(hass, entry)
+    assert coordinator.last_update_success
+    assert coordinator.data
+    await refresh(hass, entry)
+    assert coordinator.last_update_success
