@@ -35,6 +35,7 @@ import gc
 import inspect
 import json
 import multiprocessing
+import os
 import pstats
 import resource
 import statistics
@@ -848,6 +849,8 @@ async def run(options: Options) -> dict[str, Any]:
     holds this process's GIL nor counts in its memory.
     """
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # CPU times on a shared machine depend on how busy it is: say so.
+    load_before = os.getloadavg()
     sandbox = Sandbox()
     base_url, stop = run_in_thread(sandbox)
     results: list[Result] = []
@@ -903,6 +906,11 @@ async def run(options: Options) -> dict[str, Any]:
         "peak_rss_mib": round(peak / 1024, 1),
         "peak_rss_before_bench_mib": round(rss_before / 1024, 1),
         "python": sys.version.split()[0],
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(load, 2) for load in load_before],
+            "load_average_at_end": [round(load, 2) for load in os.getloadavg()],
+        },
     }
 
 
@@ -958,6 +966,12 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         "Client CPU is the main thread's; sandbox CPU is the rest of the process "
         "(the sandbox's thread)."
+    )
+    machine = report["machine"]
+    print(
+        f"Machine: {machine['cpus']} CPUs, load average (1, 5, 15 min) "
+        f"{machine['load_average_at_start']} at the start, "
+        f"{machine['load_average_at_end']} at the end."
     )
     print_versus(report["versus_seed_libraries"])
     print_slices(report["event_loop_slices"])
