@@ -106,7 +106,7 @@ class LocalOnlyConnector(aiohttp.TCPConnector):
     """A connector that opens connections to the sandbox's host only.
 
     The check runs once per new connection, not per request: a trace config
-    (the guard before) cost our client about 0.8 ms of a PRONOTE refresh's
+    (the guard before) cost our client about 0.8 ms of a refresh's
     12, a cost the seed libraries, with their own HTTP stacks, did not pay.
     """
 
