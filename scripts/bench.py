@@ -35,6 +35,7 @@ import gc
 import inspect
 import json
 import multiprocessing
+import os
 import pstats
 import resource
 import statistics
@@ -42,16 +43,18 @@ import sys
 import threading
 import time
 import tracemalloc
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import ResolveResult
+from aiohttp.tracing import Trace
 
 from custom_components.school_portal.api import PORTALS
 from custom_components.school_portal.api.errors import SchoolPortalError
@@ -99,14 +102,25 @@ class Result:
     refresh_ms: float
 
 
-async def _local_only(
-    session: aiohttp.ClientSession,
-    context: SimpleNamespace,
-    params: aiohttp.TraceRequestStartParams,
-) -> None:
-    """Refuse any request that would leave this machine."""
-    if params.url.host != HOST:
-        raise RuntimeError(f"bench refused a request to {params.url.host}")
+class LocalOnlyConnector(aiohttp.TCPConnector):
+    """A connector that opens connections to the sandbox's host only.
+
+    The check runs once per new connection, not per request: a trace config
+    (the guard before) cost our client about 0.8 ms of a refresh's
+    12, a cost the seed libraries, with their own HTTP stacks, did not pay.
+    """
+
+    async def _resolve_host(
+        self, host: str, port: int, traces: Sequence[Trace] | None = None
+    ) -> list[ResolveResult]:
+        if host != HOST:
+            raise RuntimeError(f"bench refused a request to {host}")
+        return await super()._resolve_host(host, port, traces=traces)
+
+
+def local_session() -> aiohttp.ClientSession:
+    """A session that refuses any request that would leave this machine."""
+    return aiohttp.ClientSession(connector=LocalOnlyConnector())
 
 
 def _window(today: date) -> DateWindow:
@@ -815,13 +829,6 @@ async def soak(
     }
 
 
-def _local_trace() -> aiohttp.TraceConfig:
-    trace = aiohttp.TraceConfig()
-    # aiosignal 1.4 types the callbacks differently from what aiohttp 3.11 declares.
-    trace.on_request_start.append(_local_only)  # type: ignore[arg-type]
-    return trace
-
-
 @dataclass(slots=True)
 class Options:
     """What to run, from the command line."""
@@ -842,11 +849,13 @@ async def run(options: Options) -> dict[str, Any]:
     holds this process's GIL nor counts in its memory.
     """
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # CPU times on a shared machine depend on how busy it is: say so.
+    load_before = os.getloadavg()
     sandbox = Sandbox()
     base_url, stop = run_in_thread(sandbox)
     results: list[Result] = []
     try:
-        async with aiohttp.ClientSession(trace_configs=[_local_trace()]) as session:
+        async with local_session() as session:
             world = World.of(sandbox, base_url)
             for account in world.logins():
                 results.append(
@@ -869,7 +878,7 @@ async def run(options: Options) -> dict[str, Any]:
     apart = SandboxProcess()
     profiles: dict[str, Any] = {}
     try:
-        async with aiohttp.ClientSession(trace_configs=[_local_trace()]) as session:
+        async with local_session() as session:
             slices = await measure_slices(apart.world, session, options.refreshes)
             if options.profile:
                 profiles = await profile_refreshes(apart.world, session, options.runs)
@@ -897,6 +906,11 @@ async def run(options: Options) -> dict[str, Any]:
         "peak_rss_mib": round(peak / 1024, 1),
         "peak_rss_before_bench_mib": round(rss_before / 1024, 1),
         "python": sys.version.split()[0],
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(load, 2) for load in load_before],
+            "load_average_at_end": [round(load, 2) for load in os.getloadavg()],
+        },
     }
 
 
@@ -952,6 +966,12 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         "Client CPU is the main thread's; sandbox CPU is the rest of the process "
         "(the sandbox's thread)."
+    )
+    machine = report["machine"]
+    print(
+        f"Machine: {machine['cpus']} CPUs, load average (1, 5, 15 min) "
+        f"{machine['load_average_at_start']} at the start, "
+        f"{machine['load_average_at_end']} at the end."
     )
     print_versus(report["versus_seed_libraries"])
     print_slices(report["event_loop_slices"])

@@ -247,3 +247,21 @@ async def test_pronote_seen_stores_stay_bounded(
 ) -> None:
     polled = await poll_a_term(parent("pronote"), sandbox, ZONES["pronote"])
     assert _within(polled, {store: bound_of(polled, sandbox)}) == {}
+
+
+async def test_cache_keeps_only_what_is_younger_than_its_bound() -> None:
+    """`Cache(keep=…)`: every store drops what is older (the bound of `_weeks`)."""
+    now = [0.0]
+    cache: Cache[int, int] = Cache(lambda: now[0], keep=10.0)
+    largest = 0
+    for second in range(100):
+        now[0] = float(second)
+
+        async def load(second: int = second) -> int:
+            return second
+
+        assert await cache.read(second, 0.0, load) == second
+        largest = max(largest, len(cache))
+    assert largest == 10  # the answers of the last ten seconds, whatever the run
+    assert cache.peek(89) is None
+    assert cache.peek(90) == 90

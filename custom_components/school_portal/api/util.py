@@ -279,8 +279,12 @@ def first_text(row: Mapping[str, Any], *keys: str) -> str:
     """The first non-empty text among several spellings of a key."""
     for key in keys:
         value = row.get(key)
-        if value is not None and str(value).strip():
-            return str(value).strip()
+        if value is not None:
+            # Read once; a plain string needs no str() copy (thousands of
+            # calls per refresh).
+            found = (value if type(value) is str else str(value)).strip()
+            if found:
+                return found
     return ""
 
 

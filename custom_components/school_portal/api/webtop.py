@@ -439,6 +439,8 @@ class WebtopReads(PortalClient):
         super().__init__(session, tz=tz, timeout=timeout, clock=clock)
         self._base = normalize_server(server)
         self._token: str | None = None
+        # Pupil id -> pupil: the login's children, replaced at each read of
+        # them (bound: the account's pupils).
         self._pupils: dict[str, Student] = {}
 
     # --- wire
@@ -745,6 +747,9 @@ class WebtopClient(WebtopReads):
         self._biometric_login = biometric_login
         self._login_school: str | None = None
         self._pupils_read_at = float("-inf")
+        # (pupil, Sunday) -> the week's answer. Entries older than
+        # PAST_WEEK_TTL are dropped on each write: at most pupils x the weeks
+        # the window and a month view touch (tests/api/test_bounds.py).
         self._weeks: Cache[tuple[str, date], list[dict[str, Any]]] = self._cache(
             PAST_WEEK_TTL
         )

@@ -85,6 +85,9 @@ class PronoteClient(PronoteReads):
     def __init__(self, session: aiohttp.ClientSession, **settings: Any) -> None:
         """Check the settings (see `PronoteLogin`); nothing is sent before `login`."""
         super().__init__(session, **settings)
+        # (pupil, week number) -> the week's lessons. Entries older than
+        # PAST_WEEK_TTL are dropped on each write: at most pupils x the weeks
+        # the window and a month view touch (tests/api/test_bounds.py).
         self._weeks: Cache[tuple[str, int], list[dict[str, Any]]] = self._cache(
             PAST_WEEK_TTL
         )

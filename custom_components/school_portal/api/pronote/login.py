@@ -137,6 +137,8 @@ class PronoteLogin(PortalClient):
         if self._token and not self._device_id:
             raise ConfigurationError("A PRONOTE token needs its device id")
         self._wire: PronoteSession | None = None
+        # Each replaced whole at every login (bound: one answer's shape, not
+        # the days polled; tests/api/test_bounds.py).
         self._general: dict[str, Any] = {}
         self._user: dict[str, Any] = {}
         self._periods: list[parse.Period] = []

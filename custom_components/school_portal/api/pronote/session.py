@@ -202,6 +202,7 @@ class PronoteSession:
         self.page_url = page_url
         self.root = page_url.split("?", 1)[0].rsplit("/", 1)[0]
         self._timeout = timeout
+        # The cookies given at creation (a login's), never added to.
         self._cookies = dict(cookies or {})
         self._lock = asyncio.Lock()
         self.keys = Keys()
@@ -209,6 +210,7 @@ class PronoteSession:
         self.envelope = ENVELOPE_2025
         self.compress = True
         self.encrypt = True
+        # FonctionParametres' answer, replaced by each `open`.
         self.parameters: dict[str, Any] = {}
         self.last_call = float("-inf")
         self.calls = 0
