@@ -267,7 +267,12 @@ async def test_security_question(client: TestClient, sandbox: Sandbox) -> None:
     await answer_with(client, wrong, token=asked["token"])
     locked = await login(client, QCM_LOGIN, QCM_PASSWORD, fa=[pair])
     assert locked["code"] == 505
-    assert sandbox.accounts()[-1]["security_answer"] == answer
+    (row,) = [
+        row
+        for row in sandbox.accounts()
+        if row["portal"] == "ecoledirecte" and row["username"] == QCM_LOGIN
+    ]
+    assert row["security_answer"] == answer
 
 
 async def test_two_factor_fault_asks_any_login(
