@@ -45,6 +45,7 @@ async def http_request(
     timeout: float,
     json: Any = None,
     headers: Mapping[str, str] | None = None,
+    data: str | None = None,
 ) -> HttpResponse:
     """Send one request; translate transport failures into our errors.
 
@@ -54,7 +55,7 @@ async def http_request(
     try:
         async with asyncio.timeout(timeout):
             async with session.request(
-                method, url, json=json, headers=dict(headers or {})
+                method, url, json=json, data=data, headers=dict(headers or {})
             ) as resp:
                 text = await resp.text(errors="replace")
                 response = HttpResponse(
