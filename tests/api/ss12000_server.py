@@ -67,6 +67,8 @@ class Server:
         self.expire_next_page = 0
         self.rate_limited = 0
         self.subscription_expiry = "2027-02-01T00:00:00+00:00"
+        # Replies given instead, by path below the base (or "token"): status, text.
+        self.canned: dict[str, tuple[int, str]] = {}
         self._seed()
 
     def _seed(self) -> None:
@@ -131,8 +133,16 @@ class Server:
         app.router.add_route("*", BASE + "/{path:.*}", self._api)
         return app
 
+    def _canned(self, path: str) -> web.Response | None:
+        if path not in self.canned:
+            return None
+        status, text = self.canned[path]
+        return web.Response(status=status, text=text, content_type="application/json")
+
     async def _token(self, request: web.Request) -> web.Response:
         self.token_requests += 1
+        if (canned := self._canned("token")) is not None:
+            return canned
         form = await request.post()
         header = request.headers.get("Authorization", "")
         pair = (str(form.get("client_id")), str(form.get("client_secret")))
@@ -166,6 +176,8 @@ class Server:
                 status=429,
                 headers={"Retry-After": "7"},
             )
+        if (canned := self._canned(path)) is not None:
+            return canned
         parts = path.split("/")
         table = parts[0]
         if table in self.forbidden:

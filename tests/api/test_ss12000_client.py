@@ -16,6 +16,8 @@ from custom_components.school_portal.api.errors import (
     AuthenticationError,
     ConfigurationError,
     NotSupported,
+    PortalUnavailable,
+    ProtocolError,
     RateLimited,
     TwoFactorRequired,
 )
@@ -32,6 +34,7 @@ from custom_components.school_portal.api.ss12000 import (
     PageExpired,
     SS12000Client,
     civic_number,
+    read_deleted,
     v21,
 )
 
@@ -489,3 +492,125 @@ def test_values_of_2_0_read_as_2_1() -> None:
 async def test_bad_server_address(make_client: Factory) -> None:
     with pytest.raises(ConfigurationError):
         make_client(server="")
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "error"),
+    [
+        (500, "{}", PortalUnavailable),
+        (200, "{}", ProtocolError),
+        (200, "not json", ProtocolError),
+        (302, "", ProtocolError),
+        (403, "{}", AuthenticationError),
+    ],
+)
+async def test_token_endpoint_failures(
+    make_client: Factory,
+    server: Server,
+    status: int,
+    text: str,
+    error: type[Exception],
+) -> None:
+    server.canned["token"] = (status, text)
+    with pytest.raises(error):
+        await make_client().login()
+
+
+async def test_token_without_lifetime(make_client: Factory, server: Server) -> None:
+    server.canned["token"] = (
+        200,
+        '{"access_token": "tok1", "expires_in": "soon"}',
+    )
+    server.tokens.add("tok1")
+    client = make_client(scope="ss12000.read")
+    await client.login()
+    tick(make_client, timedelta(minutes=50))
+    await client.rooms.list()
+    assert server.token_requests == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "text", "error"),
+    [
+        ("rooms", 400, '{"code": "bad", "message": "no"}', ProtocolError),
+        ("rooms", 400, "oops", ProtocolError),
+        ("rooms", 200, "oops", ProtocolError),
+        ("rooms", 200, '{"data": {}}', ProtocolError),
+        ("rooms", 404, "", NotSupported),
+        ("rooms/lookup", 200, "{}", ProtocolError),
+        ("rooms/r1", 200, "[]", ProtocolError),
+        ("deletedEntities", 200, '{"data": []}', ProtocolError),
+        ("subscriptions", 201, "", ProtocolError),
+    ],
+)
+async def test_bad_replies(
+    make_client: Factory,
+    server: Server,
+    path: str,
+    status: int,
+    text: str,
+    error: type[Exception],
+) -> None:
+    client = make_client()
+    await client.login()
+    server.canned[path] = (status, text)
+    reads = {
+        "rooms": lambda: client.rooms.list(),
+        "rooms/lookup": lambda: client.rooms.lookup({"ids": ["r1"]}),
+        "rooms/r1": lambda: client.rooms.get("r1"),
+        "deletedEntities": lambda: read_deleted(client.deleted_entities, None),
+        "subscriptions": lambda: client.subscribe("https://ha.example/x", "HA"),
+    }
+    with pytest.raises(error):
+        await reads[path]()
+
+
+async def test_deleted_entities_pages_and_restarts(
+    make_client: Factory, server: Server
+) -> None:
+    client = make_client()
+    await client.login()
+    first = '{"data": {"activitites": ["a1"]}, "pageToken": "p2"}'
+    server.canned["deletedEntities"] = (200, first)
+    calls = 0
+
+    async def second_page() -> dict[str, set[str]]:
+        nonlocal calls
+        calls += 1
+        return await read_deleted(client.deleted_entities, None, ("Activity",))
+
+    # The next page (pageToken=p2) is the same canned page: a token that
+    # expires instead ends it with a restart, and then fails.
+    server.canned["deletedEntities"] = (410, "{}")
+    with pytest.raises(PageExpired):
+        await second_page()
+    server.canned["deletedEntities"] = (
+        200,
+        '{"data": {"activitites": ["a1"], "activities": ["a2"]}}',
+    )
+    gone = await second_page()
+    assert gone["Activity"] == {"a1", "a2"}
+    assert calls == 2
+
+
+async def test_refused_timetable_and_calendar(
+    make_client: Factory, server: Server
+) -> None:
+    client = make_client()
+    account = await client.login()
+    server.forbidden.add("calendarEvents")
+    data = (await client.refresh(account.students, WINDOW))[PUPIL]
+    assert data.lessons == ()
+    assert await client.lessons(account.students[0], TODAY, TODAY) == []
+    server.forbidden = {"persons"}
+    with pytest.raises(AuthenticationError):
+        await client.login()
+
+
+async def test_guardian_without_visible_children(
+    make_client: Factory, server: Server
+) -> None:
+    client = make_client(pupil=GUARDIAN)
+    server.canned["persons/lookup"] = (200, "[]")
+    with pytest.raises(AuthenticationError):
+        await client.login()

@@ -19,7 +19,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.school_portal.api import PORTALS, PortalInfo
 from custom_components.school_portal.api.models import Capability
-from custom_components.school_portal.api.portal import FieldKind, LoginMethod
+from custom_components.school_portal.api.portal import (
+    FieldKind,
+    LoginField,
+    LoginMethod,
+)
 from custom_components.school_portal.api.util import stable_id
 from custom_components.school_portal.config_flow import entry_unique_id
 from custom_components.school_portal.const import DOMAIN
@@ -209,21 +213,29 @@ def method_for(info: PortalInfo, row: dict[str, Any]) -> LoginMethod:
     return next(
         method
         for method in info.methods
-        if all(field_value(row, f.key, f.kind) is not None for f in method.fields)
+        if all(field_value(row, f) is not None for f in method.fields)
     )
 
 
-def field_value(row: dict[str, Any], key: str, kind: FieldKind) -> Any:
-    """A login field's value in a sandbox login (an address is its base URL)."""
-    return row.get(key, row["base_url"] if kind is FieldKind.URL else None)
+def field_value(row: dict[str, Any], field: LoginField) -> Any:
+    """A login field's value in a sandbox login (an address is its base URL).
+
+    A field the row lacks takes its declared default (an optional scope).
+    """
+    if field.kind is FieldKind.URL:
+        return row.get(field.key, row["base_url"])
+    return row.get(field.key, field.default)
 
 
 def login_data(info: PortalInfo, row: dict[str, Any]) -> dict[str, Any]:
-    """An entry's settings for a sandbox login, by the portal's declared fields."""
+    """An entry's settings for a sandbox login: its method's fields, known answers.
+
+    An answer the row gives (the pupil an SS12000 login reads) is stored as
+    the config flow's challenge step would have stored it.
+    """
     fields = method_for(info, row).fields
-    return {"portal": info.key} | {
-        f.key: field_value(row, f.key, f.kind) for f in fields
-    }
+    answers = {key: row[key] for key in info.answer_keys if key in row}
+    return {"portal": info.key} | {f.key: field_value(row, f) for f in fields} | answers
 
 
 @pytest.fixture
