@@ -60,6 +60,7 @@ from .parse import (
     parse_student,
     person_label,
     responsible_for,
+    when,
 )
 from .wire import (
     ClientCredentials,
@@ -300,28 +301,36 @@ class SS12000Client(Collections, PortalClient):
             self._state(student.id, EVENTS),
         )
         lessons = self._lessons(student.id, events.rows.values())
-        for kind, collection, names in (
-            (ATTENDANCE, self.attendances, False),
-            # Grades name their syllabus (the subject) only with names.
-            (ABSENCE, self.absences, False),
-            (GRADE, self.grades, True),
+        for kind, collection in (
+            (ATTENDANCE, self.attendances),
+            (ABSENCE, self.absences),
+            (GRADE, self.grades),
         ):
             state = self._state(student.id, kind)
             if kind in marked and (self._push or self._due(state.read_at, SLOW_TTL)):
                 await self._optional(
                     kind,
-                    partial(self._sync, state, collection, student.id, names),
+                    partial(self._sync, state, collection, student.id),
                     None,
                 )
         by_uid = {lesson.uid: lesson for lesson in lessons}
-        discipline = [
-            event
-            for row in self._state(student.id, ATTENDANCE).rows.values()
-            if (event := parse_attendance(row, self._tz, by_uid)) is not None
-        ] + [
+        absences = [
             event
             for row in self._state(student.id, ABSENCE).rows.values()
             if (event := parse_absence(row, self._tz)) is not None
+        ]
+        spans = [
+            (start, end)
+            for row in self._state(student.id, ABSENCE).rows.values()
+            if (start := when(row.get("startTime"), self._tz)) is not None
+            and (end := when(row.get("endTime"), self._tz)) is not None
+        ]
+        discipline = absences + [
+            event
+            for row in self._state(student.id, ATTENDANCE).rows.values()
+            if (event := parse_attendance(row, self._tz, by_uid)) is not None
+            # A lesson missed inside a reported absence is that absence.
+            and not any(start <= event.when <= end for start, end in spans)
         ]
         grades: list[Grade] = [
             grade
@@ -338,13 +347,15 @@ class SS12000Client(Collections, PortalClient):
     def _state(self, pupil: str, kind: str) -> _Synced:
         return self._synced.setdefault((pupil, kind), _Synced())
 
-    async def _sync(
-        self, state: _Synced, collection: Resource, pupil: str, names: bool
-    ) -> None:
-        """Read a pupil's collection: whole the first time, then what changed."""
+    async def _sync(self, state: _Synced, collection: Resource, pupil: str) -> None:
+        """Read a pupil's collection: whole the first time, then what changed.
+
+        With reference names: a grade's syllabus and an attendance's lesson
+        name the subject only so.
+        """
         now = self._seconds()
         rows = await collection.list(
-            {"student": pupil}, modified_after=state.since, names=names
+            {"student": pupil}, modified_after=state.since, names=True
         )
         state.merge(rows)
         state.read_at = now

@@ -103,6 +103,12 @@ def embedded(entity: Mapping[str, Any], key: str) -> Any:
     return found.get(key) if isinstance(found, Mapping) else None
 
 
+def when(value: Any, tz: tzinfo) -> datetime | None:
+    """A date-time in the school's zone (the wire gives only an offset)."""
+    found = portal_datetime(str(value or ""), tz)
+    return found.astimezone(tz) if found else None
+
+
 def modified(entity: Mapping[str, Any], tz: tzinfo) -> datetime | None:
     """When the entity last changed (2.0 may have no meta)."""
     meta = entity.get("meta")
@@ -182,22 +188,38 @@ def _names(refs: Any) -> tuple[str, ...]:
     return tuple(name for ref in rows(refs) if (name := ref_name(ref)))
 
 
-def _teachers(activity: Mapping[str, Any]) -> tuple[str, ...]:
-    """Teachers' names: expanded duties' persons, else the duty references' names."""
-    names: list[str] = []
-    for duty in rows(embedded(activity, "teachers")):
-        person = embedded(duty, "person")
+def teacher_duties(activity: Mapping[str, Any] | None) -> dict[str, str]:
+    """The activity's teachers by duty id: expanded duties' persons, else references' names."""
+    named: dict[str, str] = {}
+    for duty in rows(embedded(activity or {}, "teachers")):
+        person: Any = embedded(duty, "person")
         name = (
             " ".join(person_name(person)).strip() if isinstance(person, Mapping) else ""
         )
-        if name := name or ref_name(duty.get("person")):
-            names.append(name)
-    if names:
-        return tuple(names)
-    return tuple(
-        name for teacher in rows(activity.get("teachers"))
-        if (name := ref_name(teacher.get("duty")))
-    )  # fmt: skip
+        if (duty_id := ref_id(duty)) and (name := name or ref_name(duty.get("person"))):
+            named[duty_id] = name
+    for teacher in rows((activity or {}).get("teachers")):
+        reference = teacher.get("duty")
+        duty_id, name = ref_id(reference), ref_name(reference)
+        if duty_id and name and duty_id not in named:
+            named[duty_id] = name
+    return named
+
+
+def lesson_teachers(
+    event: Mapping[str, Any], regular: Mapping[str, str]
+) -> dict[str, str]:
+    """The teachers who teach this event: `teacherExceptions` drop and add duties."""
+    teachers = dict(regular)
+    for exception in rows(event.get("teacherExceptions")):
+        duty = exception.get("duty")
+        if (duty_id := ref_id(duty)) is None:
+            continue
+        if exception.get("participates") is False:
+            teachers.pop(duty_id, None)
+        elif name := ref_name(duty) or regular.get(duty_id, ""):
+            teachers[duty_id] = name
+    return teachers
 
 
 def subject_of(activity: Mapping[str, Any] | None, fallback: str = "") -> str:
@@ -225,15 +247,15 @@ def parse_lesson(
     A `studentExceptions` entry for the pupil decides: ``participates`` false
     drops the event, its own times replace the event's.
     """
-    start = portal_datetime(event.get("startTime"), tz)
-    end = portal_datetime(event.get("endTime"), tz)
+    start = when(event.get("startTime"), tz)
+    end = when(event.get("endTime"), tz)
     for exception in rows(event.get("studentExceptions")):
         if ref_id(exception.get("student")) != pupil:
             continue
         if exception.get("participates") is False:
             return None
-        start = portal_datetime(exception.get("startTime"), tz) or start
-        end = portal_datetime(exception.get("endTime"), tz) or end
+        start = when(exception.get("startTime"), tz) or start
+        end = when(exception.get("endTime"), tz) or end
     if start is None or end is None or "id" not in event:
         return None
     reference = event.get("activity")
@@ -241,17 +263,24 @@ def parse_lesson(
     if not isinstance(activity, Mapping):
         activity = (activities or {}).get(ref_id(reference) or "")
     comment = str(event.get("comment") or "").strip()
+    regular = teacher_duties(activity)
+    teachers = lesson_teachers(event, regular)
+    # A substitute (or a teacher who stays away) changes the lesson.
+    changed = teachers.keys() != regular.keys()
+    if event.get("cancelled"):
+        status = LessonStatus.CANCELLED
+    else:
+        status = LessonStatus.CHANGED if changed else LessonStatus.NORMAL
     return Lesson(
         uid=str(event["id"]),
         start=start,
         end=end,
         subject=subject_of(activity, ref_name(reference)),
-        teachers=_teachers(activity) if activity else (),
+        teachers=tuple(teachers.values()),
         rooms=_names(event.get("rooms")),
-        status=LessonStatus.CANCELLED
-        if event.get("cancelled")
-        else LessonStatus.NORMAL,
+        status=status,
         note=comment or None,
+        original_teachers=tuple(regular.values()) if changed else (),
     )
 
 
@@ -263,26 +292,32 @@ def parse_attendance(
     tz: tzinfo,
     lessons: Mapping[str, Lesson] | None = None,
 ) -> DisciplineEvent | None:
-    """A lesson the pupil missed (some minutes of absence), else None."""
+    """A lesson the pupil missed (some minutes of absence), else None.
+
+    Present for part of it (attendance minutes too) is a late arrival: the
+    standard has no word for it, only the minutes.
+    """
     valid = _minutes(attendance.get("validAbsenceMinutes"))
     invalid = _minutes(attendance.get("invalidAbsenceMinutes"))
     if (not valid and not invalid) or "id" not in attendance:
         return None
     event = attendance.get("calendarEvent")
     lesson = (lessons or {}).get(ref_id(event) or "")
-    when = (
+    at = (
         (lesson.start if lesson else None)
-        or portal_datetime(attendance.get("reportedTimestamp"), tz)
+        or when(attendance.get("reportedTimestamp"), tz)
         or modified(attendance, tz)
     )
-    if when is None:
+    if at is None:
         return None
     reason = str(attendance.get("absenceReason") or "").strip()
     minutes = f"{valid + invalid} min"
     return DisciplineEvent(
         uid=f"attendance:{attendance['id']}",
-        kind=DisciplineKind.ABSENCE,
-        when=when,
+        kind=DisciplineKind.LATE
+        if _minutes(attendance.get("attendanceMinutes"))
+        else DisciplineKind.ABSENCE,
+        when=at,
         subject=(lesson.subject if lesson else ref_name(event)) or None,
         description=f"{reason} ({minutes})" if reason else minutes,
         justified=not invalid,
@@ -299,16 +334,16 @@ def _minutes(value: Any) -> int:
 
 def parse_absence(absence: Mapping[str, Any], tz: tzinfo) -> DisciplineEvent | None:
     """Granted leave or a reported absence, as an absence event."""
-    when = portal_datetime(absence.get("startTime"), tz)
-    if when is None or "id" not in absence:
+    start = when(absence.get("startTime"), tz)
+    if start is None or "id" not in absence:
         return None
     kind = str(absence.get("type") or "").strip()
-    end = portal_datetime(absence.get("endTime"), tz)
-    span = f"{when:%Y-%m-%d %H:%M}–{end:%H:%M}" if end else ""
+    end = when(absence.get("endTime"), tz)
+    span = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}" if end else ""
     return DisciplineEvent(
         uid=f"absence:{absence['id']}",
         kind=DisciplineKind.ABSENCE,
-        when=when,
+        when=start,
         description=" ".join(part for part in (kind, span) if part),
         teacher=ref_name(absence.get("registeredBy")) or None,
         # Both kinds are announced ahead, by the school or the guardian.
@@ -318,8 +353,8 @@ def parse_absence(absence: Mapping[str, Any], tz: tzinfo) -> DisciplineEvent | N
 
 def parse_grade(grade: Mapping[str, Any]) -> Grade | None:
     """A grade; the subject is the syllabus' name (given with reference names)."""
-    when = portal_date(str(grade.get("registeredDate") or ""))
-    if when is None or "id" not in grade or grade.get("gradeValue") is None:
+    day = portal_date(str(grade.get("registeredDate") or ""))
+    if day is None or "id" not in grade or grade.get("gradeValue") is None:
         return None
     semester = " ".join(
         str(part) for part in (grade.get("semester"), grade.get("year")) if part
@@ -333,7 +368,7 @@ def parse_grade(grade: Mapping[str, Any]) -> Grade | None:
         uid=str(grade["id"]),
         subject=ref_name(grade.get("syllabus")) or ref_name(grade.get("group")),
         value=str(grade["gradeValue"]).strip(),
-        when=when,
+        when=day,
         description=" · ".join(note for note in notes if note),
         period=semester or None,
     )
