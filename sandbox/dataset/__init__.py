@@ -9,8 +9,8 @@ its own wire format. The same ``(today, seed)`` always gives the same year.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from .content import (
     DISCIPLINE,
@@ -78,9 +78,15 @@ __all__ = [
 class Dataset:
     """A generated school year around ``today``; deterministic given (today, seed)."""
 
-    def __init__(self, today: date | None = None, seed: int = 7) -> None:
+    def __init__(
+        self, today: date | None = None, seed: int = 7, zone: tzinfo | None = None
+    ) -> None:
         self.today = today or date.today()
         self.seed = seed
+        # The zone the naive times are wall-clock times of, for portals whose
+        # wire carries offsets (None: the portal's own default).
+        self.zone = zone
+        self._watchers: list[Callable[[], None]] = []
         self._ids = itertools.count(1)
         start_year = self.today.year if self.today.month >= 7 else self.today.year - 1
         if self.today.month == 6 and self.today.day > 20:
@@ -240,6 +246,14 @@ class Dataset:
 
     # -- mutators for tests -------------------------------------------------
 
+    def watch(self, changed: Callable[[], None]) -> None:
+        """Call ``changed`` after every mutator (an emulator that pushes changes)."""
+        self._watchers.append(changed)
+
+    def _changed(self) -> None:
+        for changed in self._watchers:
+            changed()
+
     def add_homework(
         self,
         pupil_id: str,
@@ -265,6 +279,7 @@ class Dataset:
             pupil_id=pupil_id,
         )
         self._homework.append(item)
+        self._changed()
         return item
 
     def add_message(
@@ -296,6 +311,7 @@ class Dataset:
         )
         inbox.append(record)
         inbox.sort(key=lambda m: (m.sent, m.id), reverse=True)
+        self._changed()
         return record
 
     def add_discipline_event(
@@ -327,6 +343,7 @@ class Dataset:
             justified,
         )
         self._discipline.setdefault(pupil_id, []).append(record)
+        self._changed()
         return record
 
     def cancel_lesson(self, pupil_id: str, day: date, hour: int) -> Lesson:
@@ -334,5 +351,6 @@ class Dataset:
         for lesson in self.lessons_on(pupil_id, day):
             if lesson.hour == hour:
                 lesson.cancelled = True
+                self._changed()
                 return lesson
         raise KeyError(f"no lesson on {day} hour {hour}")

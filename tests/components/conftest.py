@@ -58,8 +58,13 @@ def unique_id_of(username: str) -> str:
 
 @pytest.fixture
 def sandbox(hass: HomeAssistant) -> Sandbox:
-    """A sandbox whose school year is built around today in HA's time zone."""
-    return Sandbox(Dataset(today=dt_util.now().date()))
+    """A sandbox whose school year is built around today in HA's time zone.
+
+    Its naive times are wall-clock times there (portals whose wire carries
+    offsets give that zone's).
+    """
+    zone = dt_util.get_default_time_zone()
+    return Sandbox(Dataset(today=dt_util.now().date(), zone=zone))
 
 
 @pytest.fixture
