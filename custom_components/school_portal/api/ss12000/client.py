@@ -28,6 +28,7 @@ from ..models import (
     Capability,
     DateWindow,
     DisciplineEvent,
+    DisciplineKind,
     Grade,
     Lesson,
     PortalData,
@@ -138,6 +139,10 @@ class SS12000Client(Collections, PortalClient):
             Capability.DISCIPLINE,  # /attendances and /absences
             Capability.GRADES,  # /grades
         }
+    )
+    # Missed minutes are all the standard records: no remarks or praise.
+    discipline_kinds: ClassVar[frozenset[DisciplineKind]] = frozenset(
+        {DisciplineKind.ABSENCE, DisciplineKind.LATE}
     )
 
     def __init__(
