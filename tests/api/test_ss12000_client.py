@@ -614,3 +614,24 @@ async def test_guardian_without_visible_children(
     server.canned["persons/lookup"] = (200, "[]")
     with pytest.raises(AuthenticationError):
         await client.login()
+
+
+async def test_push_live_from_the_start_reads_everything_once(
+    make_client: Factory, server: Server
+) -> None:
+    client = make_client()
+    account = await client.login()
+    client.set_push(True)
+    data = (await client.refresh(account.students, WINDOW))[PUPIL]
+    assert data.lessons
+    assert data.discipline
+    assert data.grades
+    server.requests.clear()
+    await client.refresh(account.students, WINDOW)
+    assert server.requests == []
+    # The safety net marks every kind: deletions are looked for too, hourly.
+    tick(make_client, timedelta(hours=1))
+    client.mark_changed(client.push_kinds)
+    await client.refresh(account.students, WINDOW)
+    paths = {request.split("?")[0] for request in server.requests}
+    assert "GET /deletedEntities" in paths

@@ -214,3 +214,26 @@ def test_ids() -> None:
     assert is_uuid("3fa85f64-5717-4562-b3fc-2c963f66afa7")
     assert not is_uuid("123456789")
     assert rows({"not": "a list"}) == []
+
+
+def test_substitute_changes_the_lesson() -> None:
+    activity = {
+        **ACTIVITY,
+        "teachers": [{"duty": {"id": "d1", "displayName": "Eva Lärare"}}],
+    }
+    event = {
+        "id": "e9",
+        "activity": {"id": ACTIVITY["id"]},
+        "startTime": "2026-11-18T08:15:00+01:00",
+        "endTime": "2026-11-18T09:00:00+01:00",
+        "teacherExceptions": [
+            {"duty": {"id": "d1"}, "participates": False},
+            {"duty": {"id": "d2", "displayName": "Per Vikarie"}, "participates": True},
+            {"duty": {}, "participates": True},
+        ],
+    }
+    lesson = parse_lesson(event, "p", TZ, {ACTIVITY["id"]: activity})
+    assert lesson is not None
+    assert lesson.status is LessonStatus.CHANGED
+    assert lesson.teachers == ("Per Vikarie",)
+    assert lesson.original_teachers == ("Eva Lärare",)

@@ -287,9 +287,14 @@ class SS12000Client(Collections, PortalClient):
         if not self._push:
             # Polling: everything, each part on its own cadence.
             marked = {*PUSH_KINDS, DELETED} - RESHAPING
-        if (DELETED in marked or not self._push) and self._due(
-            self._deleted_read, SLOW_TTL
+        if self._deleted_at is None:
+            # Deletions matter only after what they delete was read: from now.
+            self._deleted_at, self._deleted_read = self._clock(), self._seconds()
+        elif (self._push and DELETED in marked) or (
+            marked and self._due(self._deleted_read, SLOW_TTL)
         ):
+            # A callback said so; else hourly (the safety-net refresh marks
+            # every kind, so deletions are looked for while push is live too).
             await self._read_deleted()
         pupils = [await self._refresh_pupil(s, window, marked) for s in students]
         return PortalData(pupils)
@@ -312,7 +317,10 @@ class SS12000Client(Collections, PortalClient):
             (GRADE, self.grades),
         ):
             state = self._state(student.id, kind)
-            if kind in marked and (self._push or self._due(state.read_at, SLOW_TTL)):
+            # Never read (push went live before): read it once whatever is marked.
+            if state.read_at is None or (
+                kind in marked and (self._push or self._due(state.read_at, SLOW_TTL))
+            ):
                 await self._optional(
                     kind,
                     partial(self._sync, state, collection, student.id),
@@ -425,12 +433,9 @@ class SS12000Client(Collections, PortalClient):
     async def _read_deleted(self) -> None:
         """Drop what the server deleted since the last look (on our clock, less skew)."""
         now = self._clock()
-        after = self._deleted_at - SKEW if self._deleted_at else None
+        assert self._deleted_at is not None
+        after = self._deleted_at - SKEW
         self._deleted_read = self._seconds()
-        if after is None:
-            # Nothing read yet that a deletion could concern.
-            self._deleted_at = now
-            return
         gone = await self._optional(
             "deleted entities",
             lambda: read_deleted(
