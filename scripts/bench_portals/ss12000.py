@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from . import PortalBench
 
-# Why there is no comparison, for whoever prints the bench's portals.
-NO_LIBRARY = (
-    "no CPU comparison: the seed client Delph1/python-ss12000client is not "
-    "installable (PyPI ships no module; GitHub unreachable here)"
+BENCH = PortalBench(
+    "ss12000",
+    time_zone="Europe/Stockholm",
+    no_library=(
+        "no CPU comparison: the seed client Delph1/python-ss12000client cannot be "
+        "installed (PyPI's ss12000-client ships no module; GitHub unreachable here)"
+    ),
 )
-
-BENCH = PortalBench("ss12000", time_zone="Europe/Stockholm")
