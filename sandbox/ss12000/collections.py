@@ -179,7 +179,7 @@ COLLECTIONS: tuple[Collection, ...] = (
         {
             "schoolType": Filter("schoolTypes", value="text"),
             "code": Filter("code", value="text"),
-            "parentProgramme": Filter("parent"),
+            "parentProgramme": Filter("parent", value="text"),
         },
         sortkeys={
             "NameAsc": ("name", False),

@@ -22,7 +22,7 @@ from ..emulator import Declaration, Emulator, Session, SessionRules, register
 from ..faults import Faults
 from .collections import COLLECTIONS, Collection
 from .push import Push
-from .query import Pages, Reader
+from .query import Pages, Reader, limit_of
 from .school import Row, SsSchool
 from .store import Store
 from .views import Views
@@ -341,7 +341,9 @@ class Ss12000Emulator(Emulator[SsSession]):
         return answer({"data": list(chunk), "pageToken": token})
 
     async def _deleted(self, request: web.Request) -> web.Response:
-        query = request.query
+        # One page holds every deletion; a page token is still checked (410).
+        query, _ = self.reader.query_of(_DELETED, request.query)
+        limit_of(query)
         raw = query.get("after") or query.get("meta.modified.after")
         after = parse_moment(raw, "after") if raw else None
         kinds = values(query, "entities")
@@ -398,6 +400,7 @@ class Ss12000Emulator(Emulator[SsSession]):
 
 _AGGREGATED = Collection("aggregatedAttendance", "", expand=("activity", "student"))
 _SUBSCRIPTIONS = Collection("subscriptions", "")
+_DELETED = Collection("deletedEntities", "")
 
 
 def _running_loop() -> asyncio.AbstractEventLoop:

@@ -29,6 +29,7 @@ SUBJECT_CODES = {
     "music": "MU",
     "civics": "SH",
 }
+COMPUTING = "computing"  # its lessons book the laptop trolley
 _GRADE_STEPS = ((90, "A"), (80, "B"), (70, "C"), (60, "D"), (50, "E"))
 
 
@@ -145,6 +146,9 @@ class SsSchool:
             f"{name} {self.subject_name(subject)}",
         )
 
+    def resource_ref(self) -> dict[str, Any]:
+        return ref(self.ids("resource", "laptops"), "Bärbara datorer, vagn 1")
+
     def room_ref(self, room: str) -> dict[str, Any]:
         return ref(self.ids("room", room), room)
 
@@ -179,6 +183,9 @@ class SsSchool:
             "Absence": self.absences,
             "Grade": self.grades,
             "Room": self.rooms,
+            "Resource": self.resources,
+            "SchoolUnitOffering": self.offerings,
+            "Placement": self.placements,
         }
 
     def organisations(self) -> Iterator[Row]:
@@ -228,6 +235,16 @@ class SsSchool:
             },
         )
 
+    def placed(self) -> dict[str, list[Login]]:
+        """Pupils in the youngest grade with a guardian: at open after-school care."""
+        youngest = min(c.grade for c in self.dataset.classes.values())
+        return {
+            pupil_id: guardians
+            for pupil_id, guardians in self._responsibles().items()
+            if self.dataset.classes[self.dataset.pupils[pupil_id].class_id].grade
+            == youngest
+        }
+
     def _responsibles(self) -> dict[str, list[Login]]:
         by_pupil: dict[str, list[Login]] = {}
         for guardian in self.guardians():
@@ -238,6 +255,8 @@ class SsSchool:
     def persons(self) -> Iterator[Row]:
         dataset = self.dataset
         responsibles = self._responsibles()
+        placed = self.placed()
+        owners = {g.username for gs in placed.values() for g in gs}
         for pupil in dataset.pupils.values():
             mail = f"{pupil.username}@elev.sandbox.example"
             guardians = responsibles.get(pupil.id, [])
@@ -276,7 +295,8 @@ class SsSchool:
                 self._person_facts(pupil.first_name, pupil.last_name, mail)
                 | {
                     "civicNo": body["civicNo"]["value"],
-                    "relationship": {"enrolment", "groupMembership"},
+                    "relationship": {"enrolment", "groupMembership"}
+                    | ({"placement.child"} if pupil.id in placed else set()),
                     **self.span(),
                 },
             )
@@ -298,7 +318,15 @@ class SsSchool:
                 self.guardian_id(login.username),
                 {"givenName": login.first_name, "familyName": login.last_name},
                 self._person_facts(login.first_name, login.last_name, None)
-                | {"relationship": {"responsibleFor.enrolment"}, **self.span()},
+                | {
+                    "relationship": {"responsibleFor.enrolment"}
+                    | (
+                        {"placement.owner", "responsibleFor.placement"}
+                        if login.username in owners
+                        else set()
+                    ),
+                    **self.span(),
+                },
             )
 
     def _person_facts(
@@ -489,6 +517,8 @@ class SsSchool:
         }
         if topic := lesson.topic.get("sv"):
             body["comment"] = topic
+        if lesson.subject == COMPUTING:
+            body["resources"] = [self.resource_ref()]
         teachers = {self.duty_id(regular)}
         if lesson.substitute_id:
             teachers.add(self.duty_id(lesson.substitute_id))
@@ -611,6 +641,9 @@ class SsSchool:
         body: dict[str, Any] = {
             "student": self.pupil_ref(pupil),
             "organisation": self.unit_ref(),
+            # 2.1.0 requires "schoolUnit", a property it never defines (its
+            # name for the unit is "organisation"): both are sent.
+            "schoolUnit": self.unit_ref(),
             "registeredBy": teacher,
             "gradingTeacher": teacher,
             "group": self.group_ref(pupil.class_id, record.subject),
@@ -650,4 +683,61 @@ class SsSchool:
                 room["id"],
                 {"displayName": name, "seats": 30, "owner": self.unit_ref()},
                 {"name": name, "organisation": {self.unit_id, self.owner_id}},
+            )
+
+    def resources(self) -> Iterator[Row]:
+        resource = self.resource_ref()
+        yield Row(
+            resource["id"],
+            {
+                "displayName": resource["displayName"],
+                "description": "30 bärbara datorer för programmeringslektionerna",
+                "owner": self.unit_ref(),
+            },
+            {
+                "name": resource["displayName"],
+                "organisation": {self.unit_id, self.owner_id},
+            },
+        )
+
+    def offerings(self) -> Iterator[Row]:
+        yield Row(
+            self.ids("offering", "unit"),
+            {
+                "offeredAt": self.unit_ref(),
+                "offeredSyllabuses": [
+                    ref(self.ids("syllabus", key), self.subject_name(key))
+                    for key in self.dataset.subjects
+                ],
+                **self.days(),
+            },
+            {"organisation": {self.unit_id, self.owner_id}, **self.span()},
+        )
+
+    def placements(self) -> Iterator[Row]:
+        for pupil_id, guardians in self.placed().items():
+            pupil = self.dataset.pupils[pupil_id]
+            owners = [
+                ref(self.guardian_id(g.username), f"{g.first_name} {g.last_name}")
+                for g in guardians
+            ]
+            child = self.pupil_ref(pupil)
+            yield Row(
+                self.ids("placement", pupil_id),
+                {
+                    "placedAt": self.unit_ref(),
+                    "child": child,
+                    "owners": owners,
+                    "schoolType": "OPPFTH",
+                    "startDate": self.dataset.year_start.isoformat(),
+                    "reason": "Eget behov",
+                },
+                {
+                    "organisation": {self.unit_id, self.owner_id},
+                    "child": child["id"],
+                    "owners": {o["id"] for o in owners},
+                    "persons": {child["id"], *(o["id"] for o in owners)},
+                    "startDate": self.dataset.year_start,
+                    "endDate": None,
+                },
             )

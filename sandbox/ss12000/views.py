@@ -22,8 +22,8 @@ class Views:
         self._expansions: dict[tuple[str, str], Expansion] = {
             ("Person", "duties"): self._duties_of,
             ("Person", "responsibleFor"): self._responsible_for,
-            ("Person", "placements"): lambda row, names: [],
-            ("Person", "ownedPlacements"): lambda row, names: [],
+            ("Person", "placements"): self._placements("child"),
+            ("Person", "ownedPlacements"): self._placements("owners"),
             ("Person", "groupMemberships"): self._memberships,
             ("Duty", "person"): lambda row, names: self._one(
                 "Person", row.facts["person"], names
@@ -85,6 +85,17 @@ class Views:
             if isinstance(value, dict):
                 return self._one(kind, str(value.get("id", "")), names)
             return None
+
+        return expand
+
+    def _placements(self, fact: str) -> Expansion:
+        def expand(row: Row, names: bool) -> list[Any]:
+            return [
+                self.store.entity("Placement", placement, names)
+                for placement in self.store.rows["Placement"].values()
+                if row.id == placement.facts.get(fact)
+                or row.id in (placement.facts.get(fact) or ())
+            ]
 
         return expand
 

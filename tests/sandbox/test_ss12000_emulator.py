@@ -28,21 +28,9 @@ WEEK = {
 
 
 @pytest.fixture
-def sandbox() -> Sandbox:
-    return Sandbox(today=TODAY)
-
-
-@pytest.fixture
 def emulator(sandbox: Sandbox) -> Ss12000Emulator:
     emulator: Ss12000Emulator = sandbox.ss12000
     return emulator
-
-
-@pytest.fixture
-async def client(socket_enabled: None, sandbox: Sandbox) -> AsyncGenerator[TestClient]:
-    server = TestServer(create_app(sandbox), host="127.0.0.1")
-    async with TestClient(server) as test_client:
-        yield test_client
 
 
 def row_of(sandbox: Sandbox, kind: str) -> dict[str, Any]:
