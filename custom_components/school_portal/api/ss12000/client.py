@@ -5,7 +5,7 @@ read system to system: the school organiser (huvudman) issues credentials.
 The pupil is named by person id or civic number; a guardian's person id
 gives every child it is responsible for. Timetable, absences and grades are
 read incrementally (`meta.modified.after`, and `/deletedEntities` for what
-vanished); see docs in README "SS12000".
+vanished); the README's SS12000 section says who can get credentials.
 """
 
 from __future__ import annotations
@@ -267,12 +267,13 @@ class SS12000Client(Collections, PortalClient):
             return Challenge(
                 ChallengeKind.CODE,
                 "pupil",
-                question="Person id or civic number (ÅÅÅÅMMDDNNNN)",
+                # The portal's own question, in its language (Swedish).
+                question="Elevens person-id eller personnummer (ÅÅÅÅMMDDNNNN)?",
             )
         return Challenge(
             ChallengeKind.CHOICE,
             "pupil",
-            question="Which pupil?",
+            question="Vilken elev (eller vårdnadshavare, för alla barnen)?",
             choices=tuple(sorted(choices, key=lambda choice: choice[1])),
         )
 
