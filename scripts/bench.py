@@ -71,6 +71,7 @@ from scripts.bench_portals import (
     PortalBench,
     Reads,
     bench_of,
+    benches,
     client_for,
 )
 from scripts.sandbox_logins import login_method, settings
@@ -1008,6 +1009,9 @@ def print_versus(versus: dict[str, dict[str, Any]]) -> None:
                 f"{_ms(row['ours_same_reads_ms'])} ms, ratio {same['median']:.2f} "
                 f"({same['min']:.2f}-{same['max']:.2f})"
             )
+    for portal, bench in benches().items():
+        if bench.theirs is None and bench.no_library:
+            print(f"  {portal:>8}: {bench.no_library}")
 
 
 def print_slices(slices: dict[str, dict[str, Any]]) -> None:

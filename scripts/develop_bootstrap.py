@@ -237,8 +237,11 @@ def answers(account: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
     """What a form asks, from the account: its login fields or a challenge's answer."""
     typed = values(account)
     fields = step.get("data_schema") or []
+    # A field with a default (an optional scope) is left to its default.
     missing = [
-        f["name"] for f in fields if f.get("required") and f["name"] not in typed
+        f["name"]
+        for f in fields
+        if f.get("required") and f["name"] not in typed and "default" not in f
     ]
     if missing:
         raise BootstrapError(

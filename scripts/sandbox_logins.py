@@ -26,8 +26,14 @@ def login_method(account: Mapping[str, Any]) -> LoginMethod | None:
     typed = values(account)
     if info is None:
         return None
+    # A field with a default (an optional scope) may be missing.
     return next(
-        (m for m in info.methods if all(f.key in typed for f in m.fields)), None
+        (
+            m
+            for m in info.methods
+            if all(f.key in typed or f.default is not None for f in m.fields)
+        ),
+        None,
     )
 
 
@@ -39,6 +45,6 @@ def settings(account: Mapping[str, Any]) -> dict[str, Any]:
             f"no login method of {account.get('portal')!r} fits {account['username']!r}"
         )
     typed = values(account)
-    keys = [f.key for f in method.fields]
+    keys = [f.key for f in method.fields if f.key in typed]
     keys += [key for key in PORTALS[account["portal"]].answer_keys if key in typed]
     return {key: typed[key] for key in keys}

@@ -110,6 +110,8 @@ class PortalBench:
     theirs: Theirs | None = None
     # Where the library reads less than our refresh: ours on its reads only.
     same_reads: OursOnly | None = None
+    # Why there is no library to compare with, said where the comparison is.
+    no_library: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:

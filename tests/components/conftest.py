@@ -19,7 +19,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.school_portal.api import PORTALS, PortalInfo
 from custom_components.school_portal.api.models import Capability
-from custom_components.school_portal.api.portal import FieldKind, LoginMethod
+from custom_components.school_portal.api.portal import (
+    FieldKind,
+    LoginField,
+    LoginMethod,
+)
 from custom_components.school_portal.api.util import stable_id
 from custom_components.school_portal.config_flow import entry_unique_id
 from custom_components.school_portal.const import DOMAIN
@@ -210,36 +214,53 @@ def login(
 
 
 def method_for(info: PortalInfo, row: dict[str, Any]) -> LoginMethod:
-    """The first login method whose every field a sandbox login gives."""
+    """The first login method whose every field a sandbox login gives.
+
+    A field the row lacks but that has a default (an optional scope) is no
+    obstacle: the form would offer its default.
+    """
     return next(
         method
         for method in info.methods
-        if all(field_value(row, f.key, f.kind) is not None for f in method.fields)
+        if all(
+            field_value(row, f) is not None or f.default is not None
+            for f in method.fields
+        )
     )
 
 
-def field_value(row: dict[str, Any], key: str, kind: FieldKind) -> Any:
+def field_value(row: dict[str, Any], field: LoginField) -> Any:
     """A login field's value in a sandbox login (an address is its base URL)."""
-    return row.get(key, row["base_url"] if kind is FieldKind.URL else None)
+    return row.get(field.key, row["base_url"] if field.kind is FieldKind.URL else None)
 
 
 def login_data(info: PortalInfo, row: dict[str, Any]) -> dict[str, Any]:
-    """An entry's settings for a sandbox login, by the portal's declared fields."""
-    fields = method_for(info, row).fields
-    return {"portal": info.key} | {
-        f.key: field_value(row, f.key, f.kind) for f in fields
-    }
+    """An entry's settings for a sandbox login: its method's fields, known answers.
+
+    An answer the row gives (the pupil an SS12000 login reads) is stored as
+    the config flow's challenge step would have stored it.
+    """
+    values = {f.key: field_value(row, f) for f in method_for(info, row).fields}
+    answers = {key: row[key] for key in info.answer_keys if key in row}
+    return (
+        {"portal": info.key}
+        | {key: value for key, value in values.items() if value is not None}
+        | answers
+    )
 
 
 @pytest.fixture
 def portal_entry(portal_info: PortalInfo, login: dict[str, Any]) -> MockConfigEntry:
     """The login's config entry, not yet added."""
     data = login_data(portal_info, login)
+    # A login without a username is named by its account once it logged in
+    # (the config flow's `<portal>_<account id>`): a stand-in of that shape.
     return MockConfigEntry(
         domain=DOMAIN,
         title=portal_info.name,
         data=data,
-        unique_id=entry_unique_id(data),
+        unique_id=entry_unique_id(data)
+        or f"{portal_info.key}_{stable_id(login['username'])}",
     )
 
 

@@ -95,6 +95,7 @@ async def test_entities_follow_capabilities(
     }
 
 
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.HOMEWORK)))
 @pytest.mark.parametrize("login_kind", ["parent"])
 async def test_new_homework(
     hass: HomeAssistant,

@@ -23,6 +23,14 @@ from sandbox.app import Sandbox
 
 from .conftest import lacking, offering, portals, refresh, student_id_of
 
+# Portals with homework (SS12000 has none: no list to test).
+WITH_HOMEWORK = portals(offering(Capability.HOMEWORK))
+# ... of which those that keep done marks themselves.
+KEEPING_DONE_MARKS = portals(
+    lambda info: offering(Capability.HOMEWORK)(info)
+    and lacking(Capability.HOMEWORK_DONE)(info)
+)
+
 
 def todo_id(
     hass: HomeAssistant, entry: MockConfigEntry, sandbox: Sandbox, pupil: str
@@ -72,6 +80,7 @@ async def open_items(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any]
     ]
 
 
+@pytest.mark.parametrize("portal_info", WITH_HOMEWORK)
 async def test_items(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
@@ -101,7 +110,7 @@ async def test_items(
     )
 
 
-@pytest.mark.parametrize("portal_info", portals(lacking(Capability.HOMEWORK_DONE)))
+@pytest.mark.parametrize("portal_info", KEEPING_DONE_MARKS)
 async def test_done_round_trip_survives_reload(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
@@ -187,6 +196,7 @@ def set_homework_due_tomorrow(sandbox: Sandbox, pupil: str) -> None:
     )
 
 
+@pytest.mark.parametrize("portal_info", WITH_HOMEWORK)
 async def test_due_tomorrow_counts_only_open_homework(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
@@ -213,6 +223,7 @@ async def test_due_tomorrow_counts_only_open_homework(
     assert hass.states.get(sensor_id).state == str(len(due_tomorrow) - 1)
 
 
+@pytest.mark.parametrize("portal_info", WITH_HOMEWORK)
 async def test_dialog_saves_unchanged_fields_and_ticks(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
@@ -256,6 +267,7 @@ async def test_dialog_saves_unchanged_fields_and_ticks(
         {"due_date": "2030-01-01"},
     ],
 )
+@pytest.mark.parametrize("portal_info", WITH_HOMEWORK)
 async def test_only_status_changes(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
@@ -281,6 +293,7 @@ async def test_only_status_changes(
     assert status[item["uid"]] == "needs_action"
 
 
+@pytest.mark.parametrize("portal_info", WITH_HOMEWORK)
 async def test_vanished_homework(
     hass: HomeAssistant,
     portal_integration: MockConfigEntry,
@@ -298,7 +311,7 @@ async def test_vanished_homework(
     assert err.value.translation_key == "homework_not_found"
 
 
-@pytest.mark.parametrize("portal_info", portals(lacking(Capability.HOMEWORK_DONE)))
+@pytest.mark.parametrize("portal_info", KEEPING_DONE_MARKS)
 async def test_write_back_when_supported(
     hass: HomeAssistant,
     portal_entry: MockConfigEntry,

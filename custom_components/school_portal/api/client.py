@@ -17,6 +17,7 @@ from .models import (
     Account,
     Capability,
     DateWindow,
+    DisciplineKind,
     Lesson,
     PortalData,
     Student,
@@ -96,6 +97,9 @@ class PortalClient(ABC):
     # What a portal may refuse to one login (a resource, a method) without
     # failing a refresh: that part of the refresh stays empty.
     refusals: ClassVar[tuple[type[SchoolPortalError], ...]] = (NotSupported,)
+    # The kinds of discipline event the portal can report (SS12000 knows
+    # absences and late arrivals only: no remarks, punishments or praise).
+    discipline_kinds: ClassVar[frozenset[DisciplineKind]] = frozenset(DisciplineKind)
 
     def __init__(
         self,
