@@ -48,7 +48,6 @@ async def http_request(
     json: Any = None,
     data: str | None = None,
     headers: Mapping[str, str] | None = None,
-    data: str | None = None,
 ) -> HttpResponse:
     """Send one request; translate transport failures into our errors.
 
