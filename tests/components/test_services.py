@@ -308,6 +308,7 @@ async def test_targets_that_are_refused(
     )
 
 
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.HOMEWORK)))
 @pytest.mark.parametrize("login_kind", ["student"])
 async def test_ranges_that_are_refused(
     hass: HomeAssistant,
