@@ -55,6 +55,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.abc import ResolveResult
 from aiohttp.tracing import Trace
+from homeassistant.helpers.json import json_dumps
 
 from custom_components.school_portal.api import PORTALS
 from custom_components.school_portal.api.errors import SchoolPortalError
@@ -120,8 +121,19 @@ class LocalOnlyConnector(aiohttp.TCPConnector):
 
 
 def local_session() -> aiohttp.ClientSession:
-    """A session that refuses any request that would leave this machine."""
-    return aiohttp.ClientSession(connector=LocalOnlyConnector())
+    """A session that refuses any request that would leave this machine.
+
+    Otherwise the session Home Assistant gives the clients (the coordinator's
+    ``portal_session``): its JSON encoder, orjson, and no cookie jar. With
+    aiohttp's defaults every JSON body of ours went through the standard
+    library's encoder and every answer through a cookie jar, a cost no
+    user's Home Assistant pays.
+    """
+    return aiohttp.ClientSession(
+        connector=LocalOnlyConnector(),
+        json_serialize=json_dumps,
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
 
 
 def _window(today: date) -> DateWindow:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from custom_components.school_portal.api.models import Student
 
 from . import PortalBench, Reads
 
@@ -34,3 +39,24 @@ def _pronotepy(reads: Reads) -> float:
     _ = period.absences, period.delays, period.punishments
     client.menus(monday, monday + timedelta(days=6))
     return time.thread_time() - cpu
+
+
+@BENCH.ours_on_library_reads
+async def _pronote_same_reads(session: aiohttp.ClientSession, reads: Reads) -> float:
+    """Ours on pronotepy's reads: our refresh with the current term only.
+
+    Our refresh also reads the earlier terms' grades and attendance (the
+    year's counts, last term's averages on a term's first days): two
+    requests pronotepy's reads do not make. Everything else is the refresh
+    as Home Assistant runs it; a fresh, logged-in client, its login not counted.
+    """
+    async with reads.logged_in(session) as (client, students):
+
+        def current_term(onglet: int, student: Student | None = None) -> list[Any]:
+            current = client.current_period(onglet, student)
+            return [] if current is None else [current]
+
+        client.terms = current_term
+        cpu = time.thread_time()
+        await client.refresh(students, reads.window)
+        return time.thread_time() - cpu

@@ -8,8 +8,10 @@ import json
 import zlib
 
 import pytest
+from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from custom_components.school_portal.api.pronote import crypto
 from custom_components.school_portal.api.pronote.crypto import DecryptError, Keys
@@ -153,3 +155,75 @@ def test_rsa_step_with_our_own_key() -> None:
     assert hex(crypto.DEFAULT_RSA_MODULUS).upper().startswith("0XB99B77A3")
     assert len(crypto.rsa_encrypt(seed)) == 128
     assert base64.b64encode(sealed)
+
+
+def _cbc_raw(key: bytes, iv: bytes, data: bytes) -> bytes:
+    """AES-CBC without any padding, from the library's own parts."""
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return encryptor.update(data) + encryptor.finalize()
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 100])
+def test_padding_is_pkcs7(size: int) -> None:
+    """The padding written by hand is the library's PKCS#7, both ways."""
+    key, iv = crypto.md5(b"k"), crypto.md5(b"iv")
+    data = bytes(range(size))
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(data) + padder.finalize()
+    assert crypto.aes_encrypt(key, iv, data) == _cbc_raw(key, iv, padded)
+    assert crypto.aes_decrypt(key, iv, _cbc_raw(key, iv, padded)) == data
+
+
+@pytest.mark.parametrize(
+    "last_block",
+    [
+        bytes(16),
+        b"x" * 15 + b"\x11",
+        b"x" * 13 + b"\x02\x03\x03",
+        b"\x10" * 15 + b"\x0f",
+    ],
+)
+def test_bad_padding_is_refused(last_block: bytes) -> None:
+    key, iv = crypto.md5(b"k"), crypto.md5(b"iv")
+    with pytest.raises(DecryptError):
+        crypto.aes_decrypt(key, iv, _cbc_raw(key, iv, b"y" * 16 + last_block))
+
+
+def test_keys_follow_their_key_and_iv() -> None:
+    """The session's cipher is made again when its key or IV changes."""
+    keys = Keys()
+    first = keys.encrypt(b"data")
+    assert first == crypto.aes_encrypt(crypto.md5(b""), bytes(16), b"data")
+    keys.iv = crypto.md5(b"seed")
+    assert keys.encrypt(b"data") == crypto.aes_encrypt(
+        crypto.md5(b""), crypto.md5(b"seed"), b"data"
+    )
+    keys.key = crypto.md5(b"session")
+    sealed = crypto.aes_encrypt(keys.key, keys.iv, b"data")
+    assert keys.encrypt(b"data") == sealed
+    assert keys.decrypt(sealed) == b"data"
+    assert keys.encrypt(b"data") != first
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"Signature": {"onglet": 16, "membre": {"N": "4A1", "G": 4}}},
+        {"data": {"texte": 'é "quoted" \\ \n\t\x00\x1f\x7f\u2028 😀', "n": [1, -2]}},
+        {"flags": [True, False, None], "big": 2**63, "empty": {}},
+        {"lone": "\ud800"},
+        {1: "non-string key"},
+        {"huge": 2**70},
+    ],
+)
+def test_requests_are_written_as_json_writes_them(value: object) -> None:
+    """orjson writes requests; what it refuses, json writes: json's bytes always."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        expected = text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8: refused, as the standard library did.
+        with pytest.raises(UnicodeEncodeError):
+            crypto.json_dumps(value)
+        return
+    assert crypto.json_dumps(value) == expected

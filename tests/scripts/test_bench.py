@@ -9,8 +9,19 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from custom_components.school_portal.api import PORTALS
+from custom_components.school_portal.api.pronote.reads import (
+    ONGLET_GRADES,
+    ONGLET_PRESENCE,
+)
 from sandbox.app import Sandbox
-from scripts.bench import bench_account
+from scripts.bench import (
+    VERSUS_PUPIL,
+    World,
+    _ours_cold,
+    _reads,
+    bench_account,
+    local_session,
+)
 from scripts.bench_portals import bench_of, benches
 from scripts.sandbox_logins import login_method, settings
 
@@ -55,3 +66,28 @@ async def test_steady_refreshes_log_in_never(
             assert result.setup_logins == 1
             assert result.logins_per_refresh == 0
             assert result.requests_per_refresh > 0
+
+
+async def test_pronote_same_reads_leave_out_only_the_earlier_terms(
+    socket_enabled: None, sandbox: Sandbox, sandbox_server: TestServer
+) -> None:
+    """Ours on pronotepy's reads is our refresh less the earlier terms' reads."""
+    world = World.of(sandbox, f"http://127.0.0.1:{sandbox_server.port}")
+    account = next(
+        row for row in world.logins(VERSUS_PUPIL) if row["portal"] == "pronote"
+    )
+    reads = _reads(world, account)
+    same_reads = bench_of("pronote").same_reads
+    assert same_reads is not None
+    async with local_session() as session:
+        async with reads.logged_in(session) as (client, students):
+            earlier = sum(
+                len(client.terms(tab, students[0])) - 1
+                for tab in (ONGLET_GRADES, ONGLET_PRESENCE)
+            )
+        sandbox.log.clear()
+        assert await _ours_cold(session, reads) > 0
+        refresh = len(sandbox.log.entries)
+        sandbox.log.clear()
+        assert await same_reads(session, reads) > 0
+        assert len(sandbox.log.entries) == refresh - earlier

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from homeassistant.helpers.json import json_dumps
 
 from sandbox.app import Sandbox
 from scripts.bench import local_session
@@ -31,3 +33,10 @@ async def test_local_session_refuses_any_other_host(
     async with local_session() as session:
         with pytest.raises(RuntimeError, match="bench refused"):
             await session.get(url)
+
+
+async def test_local_session_is_the_one_home_assistant_gives() -> None:
+    """JSON bodies by Home Assistant's encoder, and no cookie jar, as in HA."""
+    async with local_session() as session:
+        assert session.json_serialize is json_dumps
+        assert isinstance(session.cookie_jar, aiohttp.DummyCookieJar)

@@ -57,13 +57,14 @@ async def http_request(
     try:
         async with asyncio.timeout(timeout):
             async with session.request(
-                method, url, json=json, data=data, headers=dict(headers or {})
+                method, url, json=json, data=data, headers=headers
             ) as resp:
-                # Read once: text() decodes the body read() kept.
+                # Read once and decode as text() would (the charset, else
+                # UTF-8: aiohttp runs no detector), without its second await.
                 content = await resp.read()
                 response = HttpResponse(
                     resp.status,
-                    await resp.text(errors="replace"),
+                    content.decode(resp.get_encoding(), "replace"),
                     dict(resp.headers),
                     {name: morsel.value for name, morsel in resp.cookies.items()},
                     content,
