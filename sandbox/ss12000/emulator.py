@@ -141,7 +141,8 @@ class Ss12000Emulator(Emulator[SsSession]):
         app.router.add_post(f"{self.prefix}/token", self._token)
         for base in (f"{self.prefix}{VERSION_PATH}", self.prefix):
             self._add_api(app, base)
-        app.on_cleanup.append(self._close)
+        # aiosignal 1.4 types Signal differently from what aiohttp 3.11 declares.
+        app.on_cleanup.append(self._close)  # type: ignore[arg-type,unused-ignore]
 
     def _add_api(self, app: web.Application, base: str) -> None:
         add = app.router.add_route
