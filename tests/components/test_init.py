@@ -88,6 +88,7 @@ async def test_setup_and_unload(
     assert entry.state is ConfigEntryState.NOT_LOADED
 
 
+@pytest.mark.short_timeout
 @pytest.mark.parametrize(
     "fault", ["http_500", "slow", "malformed", "rate_limit", "maintenance"]
 )
