@@ -12,7 +12,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
+from homeassistant.const import (
+    ATTR_AREA_ID,
+    ATTR_DEVICE_ID,
+    ATTR_ENTITY_ID,
+    ATTR_FLOOR_ID,
+    ATTR_LABEL_ID,
+)
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -21,6 +27,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -51,6 +58,11 @@ MIN_REFRESH_GAP = timedelta(minutes=2)
 TARGET = {
     vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
     vol.Optional(ATTR_ENTITY_ID): cv.entity_ids,
+    # The target picker offers areas, floors and labels that hold one of our
+    # devices: a pupil's device is found through them.
+    vol.Optional(ATTR_AREA_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_FLOOR_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_LABEL_ID): vol.All(cv.ensure_list, [cv.string]),
 }
 RANGE_SCHEMA = vol.Schema(
     {
@@ -122,6 +134,51 @@ def _device_target(hass: HomeAssistant, device_id: str, named: str) -> Target:
     return Target(entry, student_id)
 
 
+def _placed_devices(hass: HomeAssistant, call: ServiceCall) -> list[tuple[str, str]]:
+    """Our devices in the call's areas, floors and labels, as (id, name).
+
+    As Home Assistant resolves a target: a floor stands for its areas, a
+    label for what carries it (areas, devices, entities). A device is in an
+    area when it or one of its primary entities is; diagnostic and hidden
+    entities do not place it. Only loaded entries' devices are looked at:
+    an area is no promise that each of its devices can answer. Written here
+    rather than with HA's helper, whose module and signature changed between
+    2025.4 and 2026.11; the registry functions used are the same in both.
+    """
+    areas = set(call.data.get(ATTR_AREA_ID, []))
+    labels = set(call.data.get(ATTR_LABEL_ID, []))
+    area_registry = ar.async_get(hass)
+    for floor_id in call.data.get(ATTR_FLOOR_ID, []):
+        areas.update(
+            area.id for area in ar.async_entries_for_floor(area_registry, floor_id)
+        )
+    for label_id in labels:
+        areas.update(
+            area.id for area in ar.async_entries_for_label(area_registry, label_id)
+        )
+    if not areas and not labels:
+        return []
+    devices, entities = dr.async_get(hass), er.async_get(hass)
+    found: list[tuple[str, str]] = []
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
+            primary = [
+                entity
+                for entity in er.async_entries_for_device(entities, device.id)
+                if entity.entity_category is None and entity.hidden_by is None
+            ]
+            if (
+                device.area_id in areas
+                or labels & device.labels
+                or any(
+                    entity.area_id in areas or labels & entity.labels
+                    for entity in primary
+                )
+            ):
+                found.append((device.id, device.name_by_user or device.name or ""))
+    return found
+
+
 def _targets(hass: HomeAssistant, call: ServiceCall) -> list[Target]:
     """Every target of a call, each named once."""
     found: dict[tuple[str, str | None], Target] = {}
@@ -132,6 +189,7 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[Target]:
         if entity is None or entity.platform != DOMAIN or entity.device_id is None:
             raise _invalid("bad_target", target=entity_id)
         named.append((entity.device_id, entity_id))
+    named.extend(_placed_devices(hass, call))
     for device_id, name in named:
         target = _device_target(hass, device_id, name)
         found.setdefault((target.entry.entry_id, target.student_id), target)
@@ -143,6 +201,11 @@ def _targets(hass: HomeAssistant, call: ServiceCall) -> list[Target]:
 def _pupil(hass: HomeAssistant, call: ServiceCall, needs: Capability) -> Target:
     """The one pupil a call reads, on a portal that offers what it reads."""
     targets = _targets(hass, call)
+    pupils = [target for target in targets if target.student_id is not None]
+    if pupils:
+        # A login's own device beside a pupil (in the same area, say) is
+        # not a second pupil.
+        targets = pupils
     if len(targets) > 1:
         raise _invalid("one_pupil")
     target = targets[0]

@@ -13,8 +13,11 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import floor_registry as fr
+from homeassistant.helpers import label_registry as lr
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -107,7 +110,7 @@ async def call(
     return await hass.services.async_call(
         DOMAIN,
         action,
-        data or {},
+        dict(data or {}),  # HA merges the target into the dict it is given
         target=target,
         blocking=True,
         return_response=action.startswith("get_"),
@@ -306,6 +309,76 @@ async def test_targets_that_are_refused(
         await refused(hass, "get_lessons", {"device_id": [first, second]})
         == "one_pupil"
     )
+
+
+@pytest.mark.parametrize("portal_info", portals(offering(Capability.TIMETABLE)))
+@pytest.mark.parametrize("login_kind", ["parent"])
+async def test_areas_floors_and_labels_lead_to_a_pupil(
+    hass: HomeAssistant,
+    portal_integration: MockConfigEntry,
+    sandbox: Sandbox,
+    login: dict[str, Any],
+) -> None:
+    """The target picker's areas, floors and labels find the pupil's device.
+
+    The first child's room also holds the login's own device (not a second
+    pupil); the floor holds both children's rooms (two pupils); the label is
+    on the second child's device. An area where only a hidden entity of ours
+    was put finds nothing; once its calendar is put there, it finds the pupil.
+    """
+    entry = portal_integration
+    first, second = (
+        pupil_device(hass, entry, sandbox, row["dataset_id"]) for row in login["pupils"]
+    )
+    week = {
+        "start": dt_util.now().date().isoformat(),
+        "end": (dt_util.now().date() + timedelta(days=6)).isoformat(),
+    }
+    of_first = await call(hass, "get_lessons", {"device_id": first}, week)
+    of_second = await call(hass, "get_lessons", {"device_id": second}, week)
+    assert of_first["lessons"]
+    assert of_second["lessons"]
+    assert of_first != of_second
+
+    areas, devices, entities = (
+        ar.async_get(hass),
+        dr.async_get(hass),
+        er.async_get(hass),
+    )
+    upstairs = fr.async_get(hass).async_create("Upstairs")
+    room = areas.async_create("First room", floor_id=upstairs.floor_id)
+    other_room = areas.async_create("Second room", floor_id=upstairs.floor_id)
+    empty = areas.async_create("Kitchen")
+    devices.async_update_device(first, area_id=room.id)
+    devices.async_update_device(account_device(hass, entry).id, area_id=room.id)
+    devices.async_update_device(second, area_id=other_room.id)
+    school = lr.async_get(hass).async_create("School")
+    devices.async_update_device(second, labels={school.label_id})
+
+    assert await call(hass, "get_lessons", {"area_id": room.id}, week) == of_first
+    assert await call(hass, "get_lessons", {"label_id": school.label_id}, week) == (
+        of_second
+    )
+    assert (
+        await refused(hass, "get_lessons", {"floor_id": upstairs.floor_id})
+        == "one_pupil"
+    )
+    assert await refused(hass, "get_lessons", {"area_id": empty.id}) == "no_target"
+
+    devices.async_update_device(first, area_id=None)
+    student_id = student_id_of(entry, sandbox, login["pupils"][0]["dataset_id"])
+    calendar = entity_of(hass, entry, "calendar", f"{student_id}_timetable")
+    hidden = next(
+        entity.entity_id
+        for entity in er.async_entries_for_device(entities, first)
+        if entity.entity_id != calendar
+    )
+    entities.async_update_entity(
+        hidden, area_id=empty.id, hidden_by=er.RegistryEntryHider.USER
+    )
+    assert await refused(hass, "get_lessons", {"area_id": empty.id}) == "no_target"
+    entities.async_update_entity(calendar, area_id=empty.id)
+    assert await call(hass, "get_lessons", {"area_id": empty.id}, week) == of_first
 
 
 @pytest.mark.parametrize("portal_info", portals(offering(Capability.HOMEWORK)))
