@@ -318,6 +318,49 @@ async def test_steady_refresh_reads_only_changes(
     assert len(server.requests) <= 5
 
 
+async def test_event_moved_out_of_the_window_leaves_at_the_next_refresh(
+    make_client: Factory, server: Server
+) -> None:
+    """A lesson moved a month ahead is gone from the window 30 minutes later.
+
+    The incremental read asks a wider range than the window's days, so the
+    moved event comes back with its new start and is dropped; one moved in
+    from further ahead is added. No whole read happens in between.
+    """
+    client = make_client()
+    account = await client.login()
+    data = (await client.refresh(account.students, WINDOW))[PUPIL]
+    assert "e1" in [lesson.uid for lesson in data.lessons]
+    server.event(
+        "e1",
+        "2026-12-18T08:00:00+01:00",
+        "2026-12-18T09:00:00+01:00",
+        modified="2026-11-18T08:10:00+01:00",
+    )
+    server.event(
+        "e9",
+        "2027-02-01T08:00:00+01:00",
+        "2027-02-01T09:00:00+01:00",
+        modified="2026-11-18T08:05:00+01:00",
+    )
+    tick(make_client, timedelta(minutes=30))
+    data = (await client.refresh(account.students, WINDOW))[PUPIL]
+    assert [lesson.uid for lesson in data.lessons] == ["e2"]
+    server.event(
+        "e9",
+        "2026-11-24T08:00:00+01:00",
+        "2026-11-24T09:00:00+01:00",
+        modified="2026-11-18T08:40:00+01:00",
+    )
+    server.requests.clear()
+    tick(make_client, timedelta(minutes=30))
+    data = (await client.refresh(account.students, WINDOW))[PUPIL]
+    assert [lesson.uid for lesson in data.lessons] == ["e2", "e9"]
+    timetable = [query for query in server.requests if "startTime.onOrAfter" in query]
+    assert len(timetable) == 1
+    assert "meta.modified.after" in timetable[0]
+
+
 async def test_month_view_is_one_request(make_client: Factory, server: Server) -> None:
     server.page_size = 100
     client = make_client()

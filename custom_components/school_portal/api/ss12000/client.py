@@ -77,10 +77,13 @@ _LOGGER = logging.getLogger(__name__)
 # Cadences (seconds of the client's clock). The timetable is read at every
 # refresh (incrementally); absences, grades and deletions about hourly; the
 # whole window again now and then, for what an incremental read cannot see
-# (an event moved out of the window, a changed activity or group).
+# (a changed activity or group, an event gone without a deletion record).
 SLOW_TTL = 55 * 60.0
 FULL_TTL = 6 * 3600.0 - 60.0
 CALENDAR_TTL = 30 * 60.0
+# How far around the window an incremental timetable read looks for events
+# that moved (a lesson moved to next term is still seen to leave).
+CHANGES_REACH = timedelta(days=366)
 # `meta.modified.after` is exclusive and compared on the server's clock: the
 # newest change seen, not our clock, says where the last read ended.
 # Our clock against the server's, for `/deletedEntities?after=`.
@@ -390,22 +393,41 @@ class SS12000Client(Collections, PortalClient):
         )
         if not whole and EVENTS not in marked:
             return state
-        rows = await self._event_rows(
-            pupil,
-            window.start,
-            window.end,
-            None if whole else state.since,
-        )
         if whole:
+            rows = await self._event_rows(pupil, window.start, window.end, None)
             state.rows.clear()
             state.span, state.full_at, state.newest = (
                 (window.start, window.end),
                 now,
                 None,
             )
-        state.merge(rows)
+            state.merge(rows)
+        else:
+            # Changes only, over a wider range than the window's days: an
+            # event moved out of the window comes back with its new start
+            # (a narrow range would never show it again, and it would stay
+            # until the next whole read). The range is required by the spec;
+            # it costs nothing, only changed events come back.
+            rows = await self._event_rows(
+                pupil,
+                window.start - CHANGES_REACH,
+                window.end + CHANGES_REACH,
+                state.since,
+            )
+            state.merge(rows)
+            assert state.span is not None
+            self._keep_span(state, *state.span)
         state.read_at = now
         return state
+
+    def _keep_span(self, state: _Synced, start: date, end: date) -> None:
+        """Drop events that start outside [start, end) (moved, or read wide)."""
+        first = datetime.combine(start, time(), tzinfo=self._tz)
+        last = datetime.combine(end, time(), tzinfo=self._tz)
+        for key, row in list(state.rows.items()):
+            begins = when(row.get("startTime"), self._tz)
+            if begins is None or not first <= begins < last:
+                del state.rows[key]
 
     async def _event_rows(
         self, pupil: str, start: date, end: date, since: datetime | None
