@@ -361,6 +361,28 @@ async def test_event_moved_out_of_the_window_leaves_at_the_next_refresh(
     assert "meta.modified.after" in timetable[0]
 
 
+async def test_empty_window_is_not_read_for_a_year(
+    make_client: Factory, server: Server
+) -> None:
+    """With no event in the window there is no change to read after: the window only.
+
+    (Reading changes a year around it without `meta.modified.after` would
+    bring the whole year at every refresh.)
+    """
+    for eid in ("e1", "e2", "e3"):
+        server.tables["calendarEvents"].pop(eid)
+    server.event("far", "2027-03-01T08:00:00+01:00", "2027-03-01T09:00:00+01:00")
+    client = make_client()
+    account = await client.login()
+    assert (await client.refresh(account.students, WINDOW))[PUPIL].lessons == ()
+    server.requests.clear()
+    tick(make_client, timedelta(minutes=30))
+    assert (await client.refresh(account.students, WINDOW))[PUPIL].lessons == ()
+    (timetable,) = [q for q in server.requests if "startTime.onOrAfter" in q]
+    assert "meta.modified.after" not in timetable
+    assert "startTime.onOrAfter=2026-11-11" in timetable
+
+
 async def test_month_view_is_one_request(make_client: Factory, server: Server) -> None:
     server.page_size = 100
     client = make_client()

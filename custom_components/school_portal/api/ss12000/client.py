@@ -407,12 +407,11 @@ class SS12000Client(Collections, PortalClient):
             # event moved out of the window comes back with its new start
             # (a narrow range would never show it again, and it would stay
             # until the next whole read). The range is required by the spec;
-            # it costs nothing, only changed events come back.
+            # only changed events come back. Without a change seen yet (an
+            # empty window) there is no `since`: the window alone, not a year.
+            reach = CHANGES_REACH if state.since is not None else timedelta()
             rows = await self._event_rows(
-                pupil,
-                window.start - CHANGES_REACH,
-                window.end + CHANGES_REACH,
-                state.since,
+                pupil, window.start - reach, window.end + reach, state.since
             )
             state.merge(rows)
             assert state.span is not None
