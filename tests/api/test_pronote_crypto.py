@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from custom_components.school_portal.api.pronote import crypto
 from custom_components.school_portal.api.pronote.crypto import DecryptError, Keys
+from custom_components.school_portal.api.util import json_loads
 
 
 def test_order_number_vector() -> None:
@@ -91,7 +92,8 @@ def test_replies_read_as_the_standard_library_reads_them(text: str) -> None:
     sealed = keys.encrypt(crypto.deflate(text.encode())).hex()
     found = keys.decode_response(sealed, compress=True, encrypt=True)
     assert repr(found) == repr(json.loads(text))
-    assert repr(crypto.json_loads(text)) == repr(json.loads(text))
+    assert repr(json_loads(text)) == repr(json.loads(text))
+    assert repr(json_loads(text.encode())) == repr(json.loads(text))
 
 
 def test_deflate_is_the_compressobj_stream() -> None:

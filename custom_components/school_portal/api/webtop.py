@@ -8,7 +8,6 @@ shared session never stores it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar, Self
@@ -49,6 +48,7 @@ from .util import (
     first_text,
     html_to_text,
     http_request,
+    json_loads,
     parse_clock,
     portal_date,
     portal_datetime,
@@ -138,7 +138,7 @@ def clean_token(raw: str) -> str:
 def _envelope_data(text: str) -> tuple[bool, Any, str | None]:
     """Split Webtop's envelope into (status, data, error description)."""
     try:
-        body = json.loads(text)
+        body = json_loads(text)
     except ValueError as err:
         raise ProtocolError("Webtop answered with something that is not JSON") from err
     if not isinstance(body, dict) or "status" not in body:

@@ -26,7 +26,7 @@ from ..errors import (
     PortalUnavailable,
     ProtocolError,
 )
-from ..util import HttpResponse, http_request, web_address
+from ..util import HttpResponse, http_request, json_loads, web_address
 
 DEFAULT_SERVER = "https://api.ecoledirecte.com/v3"
 # The web application's version the server is known to accept (517 otherwise).
@@ -198,7 +198,7 @@ class EcoleDirecteWire:
         params = {**({"verbe": verb} if verb else {}), **(query or {})}
         response = await self._send("POST", path, params, payload, extra)
         try:
-            envelope = json.loads(response.text)
+            envelope = json_loads(response.text)
         except ValueError as err:
             raise ProtocolError("EcoleDirecte sent no JSON") from err
         if not isinstance(envelope, dict):
@@ -222,7 +222,7 @@ class EcoleDirecteWire:
         if response.text.lstrip().startswith("{"):
             # An envelope instead of the file: its code says why.
             try:
-                envelope = json.loads(response.text)
+                envelope = json_loads(response.text)
             except ValueError:
                 return response.content
             if isinstance(envelope, dict) and isinstance(envelope.get("code"), int):

@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from ..util import json_loads
+
 BLOCK = 16
 ZERO_IV = bytes(BLOCK)
 # The 1024-bit public key PRONOTE's web page carries for the `http` flag
@@ -204,21 +206,6 @@ def json_dumps(value: Any) -> bytes:
         return orjson.dumps(value)
     except orjson.JSONEncodeError:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def json_loads(raw: str | bytes) -> Any:
-    """JSON as the standard library reads it, by orjson (Home Assistant's own).
-
-    orjson reads a big timetable in half the time. What it refuses and the
-    standard library takes (NaN, huge integers, lone surrogates) is read
-    again by the standard library, so the result is json's in every case;
-    bytes are UTF-8. ValueError when it is no JSON.
-    """
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass
-    return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
 
 
 def solve_challenge(key: bytes, iv: bytes, challenge: str) -> str:

@@ -27,7 +27,7 @@ from ..errors import (
     ProtocolError,
     RateLimited,
 )
-from ..util import http_request
+from ..util import http_request, json_loads
 from .crypto import (
     DecryptError,
     Keys,
@@ -35,7 +35,6 @@ from .crypto import (
     decimal_bytes,
     direct_challenge,
     from_hex,
-    json_loads,
     md5,
     password_key,
     rsa_encrypt,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,7 +26,7 @@ from ..errors import (
     NotSupported,
     ProtocolError,
 )
-from ..util import HttpResponse, http_request, web_address
+from ..util import HttpResponse, http_request, json_loads, web_address
 
 
 class NoRight(NotSupported):
@@ -252,13 +251,13 @@ def _answer(response: HttpResponse) -> Any:
 
 def _json(response: HttpResponse) -> Any:
     try:
-        return json.loads(response.text)
+        return json_loads(response.text)
     except ValueError as err:
         raise ProtocolError("The server answered something other than JSON") from err
 
 
 def _json_or_none(response: HttpResponse) -> Any:
     try:
-        return json.loads(response.text)
+        return json_loads(response.text)
     except ValueError:
         return None

@@ -29,7 +29,7 @@ from ..errors import (
     SchoolPortalError,
     UnknownSchool,
 )
-from ..util import HttpResponse, as_int, http_request, web_address
+from ..util import HttpResponse, as_int, http_request, json_loads, web_address
 
 DEFAULT_USER_AGENT = "school-portal-home-assistant"
 JSONRPC_PATH = "/WebUntis/jsonrpc.do"
@@ -260,7 +260,7 @@ def decode_rpc(response: HttpResponse, call_id: str, *, login: bool) -> Any:
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json_loads(text)
     except ValueError as err:
         raise ProtocolError(
             "WebUntis answered with something that is not JSON"
