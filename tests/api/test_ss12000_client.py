@@ -346,6 +346,10 @@ async def test_event_moved_out_of_the_window_leaves_at_the_next_refresh(
     tick(make_client, timedelta(minutes=30))
     data = (await client.refresh(account.students, WINDOW))[PUPIL]
     assert [lesson.uid for lesson in data.lessons] == ["e2"]
+    # Neither the moved event nor the far one read by the wide range is kept.
+    kept = {key for state in client._synced.values() for key in state.rows}
+    assert {"e1", "e9"}.isdisjoint(kept)
+    assert "e2" in kept
     server.event(
         "e9",
         "2026-11-24T08:00:00+01:00",

@@ -415,18 +415,24 @@ class SS12000Client(Collections, PortalClient):
             )
             state.merge(rows)
             assert state.span is not None
-            self._keep_span(state, *state.span)
+            self._keep_span(state, rows, *state.span)
         state.read_at = now
         return state
 
-    def _keep_span(self, state: _Synced, start: date, end: date) -> None:
-        """Drop events that start outside [start, end) (moved, or read wide)."""
+    def _keep_span(
+        self, state: _Synced, changed: list[dict[str, Any]], start: date, end: date
+    ) -> None:
+        """Drop the changed events that start outside [start, end) (moved, or read wide).
+
+        Only the changed ones: the others were read inside the span and have
+        not moved since.
+        """
         first = datetime.combine(start, time(), tzinfo=self._tz)
         last = datetime.combine(end, time(), tzinfo=self._tz)
-        for key, row in list(state.rows.items()):
+        for row in changed:
             begins = when(row.get("startTime"), self._tz)
             if begins is None or not first <= begins < last:
-                del state.rows[key]
+                state.rows.pop(str(row.get("id")), None)
 
     async def _event_rows(
         self, pupil: str, start: date, end: date, since: datetime | None
