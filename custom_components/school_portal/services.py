@@ -55,14 +55,15 @@ MAX_RANGE = timedelta(days=62)
 # this, whatever an automation asks (the portals' own limits are per minute).
 MIN_REFRESH_GAP = timedelta(minutes=2)
 
+_IDS = vol.All(cv.ensure_list, [cv.string])
 TARGET = {
-    vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_DEVICE_ID): _IDS,
     vol.Optional(ATTR_ENTITY_ID): cv.entity_ids,
     # The target picker offers areas, floors and labels that hold one of our
     # devices: a pupil's device is found through them.
-    vol.Optional(ATTR_AREA_ID): vol.All(cv.ensure_list, [cv.string]),
-    vol.Optional(ATTR_FLOOR_ID): vol.All(cv.ensure_list, [cv.string]),
-    vol.Optional(ATTR_LABEL_ID): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional(ATTR_AREA_ID): _IDS,
+    vol.Optional(ATTR_FLOOR_ID): _IDS,
+    vol.Optional(ATTR_LABEL_ID): _IDS,
 }
 RANGE_SCHEMA = vol.Schema(
     {
@@ -71,9 +72,7 @@ RANGE_SCHEMA = vol.Schema(
         vol.Optional(ATTR_END): cv.date,
     }
 )
-MARK_READ_SCHEMA = vol.Schema(
-    {**TARGET, vol.Optional(ATTR_UIDS): vol.All(cv.ensure_list, [cv.string])}
-)
+MARK_READ_SCHEMA = vol.Schema({**TARGET, vol.Optional(ATTR_UIDS): _IDS})
 
 
 def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
