@@ -37,6 +37,7 @@ from custom_components.school_portal.api.ss12000 import (
     read_deleted,
     v21,
 )
+from scripts.bench_portals import Clock
 
 from .ss12000_server import (
     BASE,
@@ -51,16 +52,6 @@ from .ss12000_server import (
 TZ = ZoneInfo("Europe/Stockholm")
 TODAY = date(2026, 11, 18)
 WINDOW = DateWindow(TODAY - timedelta(days=7), TODAY + timedelta(days=7))
-
-
-class Clock:
-    """The client's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 18, 8, 0, tzinfo=TZ)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 type Factory = Callable[..., SS12000Client]
@@ -144,7 +135,7 @@ async def http(socket_enabled: None, server: Server) -> AsyncGenerator[TestServe
 @pytest.fixture
 async def make_client(http: TestServer) -> AsyncGenerator[Factory]:
     session = aiohttp.ClientSession()
-    clock = Clock()
+    clock = Clock(datetime(2026, 11, 18, 8, 0, tzinfo=TZ))
 
     def make(**settings: Any) -> SS12000Client:
         config = {
