@@ -354,7 +354,11 @@ def chromium_args(profile: str) -> list[str]:
 @contextmanager
 def chromium() -> Iterator[int]:
     """A headless Chromium, stopped when done; its DevTools port."""
-    with tempfile.TemporaryDirectory(prefix="school-portal-chromium-") as profile:
+    # Its helpers may still be closing files in the profile as it is removed:
+    # a leftover in the temporary directory is no failure.
+    with tempfile.TemporaryDirectory(
+        prefix="school-portal-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = subprocess.Popen(
             chromium_args(profile),
             stdout=subprocess.DEVNULL,
@@ -372,12 +376,18 @@ def chromium() -> Iterator[int]:
             )
             yield int(port_file.read_text().split()[0])
         finally:
-            process.terminate()
-            try:
+            # The whole session (renderer, GPU and utility processes write to
+            # the profile too), not only the browser process.
+            _signal_group(process.pid, signal.SIGTERM)
+            with suppress(subprocess.TimeoutExpired):
                 process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signum)
 
 
 @asynccontextmanager
